@@ -1,0 +1,27 @@
+# The two commands of the quick start: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+DATA   ?= data
+HOST   ?= 0.0.0.0
+PORT   ?= 8080
+BIN     = $(VENV)/bin
+
+.PHONY: setup demo test bench clean
+
+$(BIN)/shoudi: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: $(BIN)/shoudi
+
+demo: setup
+	$(BIN)/shoudi init --data-dir $(DATA) --demo
+	$(BIN)/shoudi serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
+
+test: setup
+	bash tests/run_all.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
