@@ -379,11 +379,16 @@ SPENDING = _cl("spending", "合规自付支出", "Eligible self-paid spending", 
     ("disaster_loss", "灾害事故财产损失", "Property loss from disaster or accident"),
 ], "002 five kinds (domain.md §4.3)")
 
+UNINSURED_REASON = _cl("uninsured_reason", "未参加基本医疗保险原因", "Why not in basic medical insurance", [
+    ("personal", "个人原因", "Personal reasons"),
+    ("other", "其他原因", "Other reasons"),
+], "docs/household-record.md (members[].uninsured_reason); inferred")
+
 ALL: dict[str, CodeList] = {cl.name: cl for cl in [
     YES_NO, SEX, ID_TYPE, HOUSEHOLD_TYPE, CATEGORY, RELATION, EDUCATION, SCHOOL_STATUS,
     DROPOUT_REASON, LABOUR_SKILL, HEALTH, POLITICAL, ETHNICITY, DISABILITY_TYPE, DISABILITY_GRADE,
     WORK_LOCATION, EMPLOYMENT_CHANNEL, DIBAO, TEKUN, PUBLIC_JOB_TYPE, HOUSE_GRADE, RISK, DISASTER,
-    MEASURE, ELIMINATION_METHOD, EXCLUSION, SPENDING,
+    MEASURE, ELIMINATION_METHOD, EXCLUSION, SPENDING, UNINSURED_REASON,
 ]}
 
 
