@@ -1,0 +1,36 @@
+"""shoudi server: Flask app factory. See docs/architecture.md."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings (config > SHOUDI_* env > defaults), database, storage, logging, blueprints."""
+    from server import db, errors, logs, plugins, storage
+    from server.config import ensure_secret_key, load_settings
+
+    settings = load_settings(config)
+    Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    ensure_secret_key(settings)
+
+    app = Flask("server")
+    app.config.update(settings)
+    app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
+    # Bodies are streamed to temporary files by werkzeug; never hold a whole part in memory.
+    app.config["MAX_FORM_MEMORY_SIZE"] = 1_000_000
+
+    if settings["TRUST_PROXY"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+
+    plugins.load_models()
+    logs.init_app(app)
+    db.init_app(app)
+    storage.init_app(app)
+    errors.init_app(app)
+    for blueprint in plugins.blueprints():
+        app.register_blueprint(blueprint)
+    return app

@@ -1,0 +1,22 @@
+"""Every pluggable part of the server in one place: add a line here to add a part.
+
+Entries are dotted paths (`module` or `module:attribute`) so this file imports nothing itself.
+"""
+
+# Modules that define tables on server.models.Base (imported before migrations and at app start).
+MODEL_MODULES = (
+    "server.models",
+)
+
+# Flask blueprints, registered in this order.
+BLUEPRINTS = (
+    "server.health:bp",
+)
+
+# click groups/commands added to the `shoudi` CLI.
+CLI_COMMANDS = (
+)
+
+# Processing steps run in order on each received submission version (see server/ingest.py).
+PROCESSING_STEPS = (
+)

@@ -1,0 +1,102 @@
+"""Database engine and session handling.
+
+One engine per app (``app.extensions["shoudi.db"]``). In a request, ``get_session()`` returns the
+request's session, closed at teardown; a view commits explicitly (one transaction per write).
+Outside requests (CLI, jobs, tests) use ``session_scope(app)``.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """The engine and session factory bound to one app."""
+
+    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size)
+        self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def make_engine(url: str, *, pool_size: int = 5) -> Engine:
+    """Create an engine with the per-dialect settings shoudi relies on."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         hide_parameters=True)  # statement parameters may hold personal data
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """WAL + synchronous=FULL (a commit is on disk), foreign keys, and real transactions.
+
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the one used:
+    BEGIN IMMEDIATE takes the write lock up front, so concurrent writers wait (busy timeout)
+    instead of failing on lock upgrade.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # noqa: ANN001
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def init_app(app: Flask) -> Database:
+    db = Database(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
+    app.extensions["shoudi.db"] = db
+    app.teardown_appcontext(_close_session)
+    return db
+
+
+def get_db(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["shoudi.db"]
+
+
+def get_session() -> Session:
+    """The session of the current app context (created on first use)."""
+    if "db_session" not in g:
+        g.db_session = get_db().sessionmaker()
+    return g.db_session
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def session_scope(app: Flask) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error (CLI, jobs, background work)."""
+    session = get_db(app).sessionmaker()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()

@@ -1,0 +1,74 @@
+"""One place that turns errors into responses: OpenRosa XML on OpenRosa routes, JSON elsewhere.
+
+Domain code raises `ApiError` (or werkzeug HTTP exceptions); it never builds error responses itself.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+log = logging.getLogger("shoudi.errors")
+
+OPENROSA_BLUEPRINTS = {"openrosa"}
+
+
+class ApiError(Exception):
+    """An expected failure with an HTTP status, a stable code and a message for the user."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None,
+                 headers: dict[str, str] | None = None, details: dict | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code or str(status)
+        self.headers = headers or {}
+        self.details = details
+
+
+def _is_openrosa() -> bool:
+    return request.blueprint in OPENROSA_BLUEPRINTS
+
+
+def render(status: int, message: str, *, code: str | None = None, headers: dict | None = None,
+           details: dict | None = None) -> Response:
+    if _is_openrosa():
+        from server.openrosa import wire
+        response = wire.error_response(status, message)
+    else:
+        body = {"message": message, "code": code or str(status)}
+        if details:
+            body["details"] = details
+        response = jsonify(body)
+        response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError) -> Response:
+        return render(exc.status, exc.message, code=exc.code, headers=exc.headers, details=exc.details)
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _too_large(exc: RequestEntityTooLarge) -> Response:
+        limit = app.config["MAX_BODY_BYTES"]
+        response = render(413, f"请求内容过大，上限 {limit // 1_000_000} MB。"
+                               f" Request body is larger than the limit of {limit} bytes.")
+        response.headers["Connection"] = "close"  # the unread body cannot be skipped safely
+        return response
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        response = render(exc.code or 500, exc.description or exc.name)
+        for key, value in (exc.get_headers() or []):
+            if key.lower() not in {"content-type", "content-length"}:
+                response.headers[key] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.endpoint)
+        return render(500, "服务器内部错误。Internal server error.")

@@ -1,0 +1,1 @@
+"""OpenRosa endpoints (formList, form download, manifest, media, submission) as ODK Central speaks them."""
