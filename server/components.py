@@ -6,6 +6,8 @@ Entries are dotted paths (`module` or `module:attribute`) so this file imports n
 # Modules that define tables on server.models.Base (imported before migrations and at app start).
 MODEL_MODULES = (
     "server.models",
+    "server.register.models",
+    "server.jobs",
 )
 
 # Flask blueprints, registered in this order.
