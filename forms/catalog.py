@@ -1,0 +1,467 @@
+"""The catalog: every field of every shipped form, declared once (domain.md §1–§5, §6, §8.4).
+
+``CATALOG`` is the ordered tree of groups and fields; ``FORMS`` says what each form is (title,
+entity behaviour, instance name). Policy-dependent text uses the tokens ``[[floor]]``,
+``[[period]]``, ``[[region]]`` and ``[[year]]``, filled in by the generator.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scoring import codes
+
+from .fields import (AUTHORIZATION as AU, ELIMINATION_CHECK as EC, FOLLOWUP_VISIT as FU,
+                     HOUSEHOLD_SURVEY as HS, SELF_DECLARATION as SD, Field, Group, amount, calc,
+                     group, note, q, select, walk, yes_no)
+from .policy import REGIONS_CSV
+from .xpath import PHONE_REGEX, age_on, id_birth_date, id_sex, id_valid
+
+HOUSEHOLDS_CSV = "households.csv"
+DATASET = "households"
+PHOTO = "max-pixels=1600"
+
+_PHONE = dict(constraint=PHONE_REGEX, constraint_msg=(
+    "手机号码应为11位数字，以1开头", "A mobile number has 11 digits and starts with 1"),
+    appearance="numbers")
+_NOT_FUTURE = (". <= today()", ("日期不能晚于今天", "The date cannot be in the future"))
+_ID_MSG = ("证件号码应为18位（残疾人证20或22位），出生日期有效，末位校验码正确（X须大写）",
+           "The ID number needs 18 characters (disability certificate 20 or 22), a valid birth date "
+           "and a correct check character (capital X)")
+
+
+@dataclass(frozen=True)
+class FormDef:
+    """What a form is: its title, how it treats the household entity, its instance name."""
+
+    form_id: str
+    title_zh: str
+    title_en: str
+    instance_name: str
+    entity: str | None = None        # "create" | "update" | None
+    prefill: bool = False            # pre-fill entity-backed fields from the chosen household
+    entity_label: str | None = None  # label expression for a created entity
+
+
+FORMS: dict[str, FormDef] = {f.form_id: f for f in (
+    FormDef(HS, "防返贫监测对象信息采集表", "Monitoring household information form",
+            "concat(${village_name}, '-', ${head_name})", entity="create",
+            entity_label="concat(${head_name}, '（', ${village_name}, '）')"),
+    FormDef(FU, "监测回访", "Monitoring follow-up visit",
+            "concat('回访-', ${household_label}, '-', ${survey_date})", entity="update", prefill=True),
+    FormDef(EC, "风险消除核查", "Risk elimination check",
+            "concat('消除核查-', ${household_label}, '-', ${survey_date})", prefill=True),
+    FormDef(SD, "农户自主申报", "Household self-declaration",
+            "concat('自主申报-', ${head_name}, '-', ${survey_date})"),
+    FormDef(AU, "承诺授权书（代签）", "Authorization letter (proxy signature)",
+            "concat('授权书-', ${head_name}, '-', ${survey_date})"),
+)}
+
+ALL_FORMS = (HS, FU, EC, SD, AU)
+
+# -- location ------------------------------------------------------------------------------------
+_location = group("location", "所在地", "Location", forms=ALL_FORMS, children=[
+    q("county", "select_one_from_file", "县(市、区、旗)", "County", choices=REGIONS_CSV,
+      required=True, choice_filter="level='county'", prefill=False, export="县"),
+    q("township", "select_one_from_file", "乡(镇)", "Township", choices=REGIONS_CSV,
+      required=True, choice_filter="level='township' and parent=${county}", prefill=False, export="乡"),
+    q("village", "select_one_from_file", "行政村", "Village", choices=REGIONS_CSV, required=True,
+      choice_filter="level='village' and parent=${township}", prefill=False, record="region_code",
+      entity="region_code", export="村"),
+    calc("village_name", "instance('regions')/root/item[name=${village}]/label", forms=(HS,)),
+    q("group_name", "text", "自然村/组", "Natural village / group", forms=(HS, SD),
+      record="group", export="自然村"),
+    q("address", "text", "家庭住址", "Address", forms=(HS,), record="address"),
+    q("household_no", "text", "户编号（全国系统已有的填写，没有的留空）",
+      "Household number in the national system (leave blank if none)", forms=(HS,),
+      record="household_no", export="户编号"),
+    q("household", "select_one_from_file", "选择监测户", "Household", forms=(FU, EC),
+      choices=HOUSEHOLDS_CSV, required=True, choice_filter="region_code=${village}",
+      prefill=False, record="entity_id", appearance="autocomplete",
+      hint=("只列出本村已登记的监测户", "Only households registered in this village are listed")),
+    calc("household_label", f"instance('{DATASET}')/root/item[name=${{household}}]/label",
+         forms=(FU, EC)),
+])
+
+# -- household head and household facts ---------------------------------------------------------
+_head = group("head", "户基本情况", "Household", forms=(HS, FU, EC, SD, AU), children=[
+    q("head_name", "text", "户主姓名", "Name of the household head", forms=(HS, SD, AU),
+      required=True, record="head_name", entity="head_name", export="户主姓名",
+      per_form={SD: dict(zh="户主姓名（您家户口本上的户主）", en="Household head (as in the hukou book)")}),
+    q("head_id_number", "text", "户主证件号码", "ID number of the household head", forms=(HS, SD, AU),
+      required=True, constraint=id_valid("."), constraint_msg=_ID_MSG, record="head_id_number",
+      export="户主证件号码", hint=("18位居民身份证号码，末位X大写", "18-character resident ID, capital X")),
+    q("phone", "text", "户联系电话", "Household phone", forms=(HS, SD), required=True,
+      record="phone", export="户联系电话", **_PHONE,
+      per_form={SD: dict(zh="您的手机号码", en="Your mobile number")}),
+    select("household_type", "household_type", forms=(HS,), record="household_type",
+           entity="household_type", export="户类型"),
+    yes_no("military_family", "是否军烈属", "Military or martyr family", forms=(HS,),
+           record="military_family", export="是否军烈属"),
+    q("people_count", "integer", "家庭（共同生活）人口数", "People living in the household",
+      forms=(HS, FU, EC, SD), required=True, record="people_count", entity="people_count",
+      export="家庭人口数",
+      constraint=". >= 1 and . <= 30",
+      constraint_msg=("人口数应在1到30之间", "Between 1 and 30 people"),
+      hint=("人均收入按此人数计算", "Per-capita income is divided by this number"),
+      per_form={
+          HS: dict(constraint=(". = count(${member}[coresident = 'yes']) and "
+                               "count(${member}[relation = 'head']) = 1"),
+                   constraint_msg=("家庭人口数须等于下方登记的共同生活成员人数，且成员中有且只有一位户主",
+                                   "Must equal the members listed below who live in the household, "
+                                   "and exactly one member must be the head")),
+          SD: dict(zh="家里一起生活的有几口人？", en="How many people live in your household?"),
+      }),
+    yes_no("relocated_settlement", "是否居住在易地扶贫搬迁集中安置区",
+           "Lives in a poverty-relocation settlement", forms=(HS,), record="relocated_settlement"),
+    q("settlement_address", "text", "安置区地址", "Settlement address", forms=(HS,), required=True,
+      relevant="${relocated_settlement} = 'yes'", record="settlement_address"),
+    yes_no("whole_household_no_labour", "是否整户无劳动能力兜底保障户",
+           "Whole household without labour capacity (social-protection case)", forms=(HS,),
+           record="whole_household_no_labour"),
+])
+
+# -- members (domain.md §3.2) ----------------------------------------------------------------------
+_IS_OTHER_ID = "${id_type} = 'other'"
+_WORKS = "${work_months} > 0"
+_members = group("member", "家庭成员", "Household members", forms=(HS,), repeat=True,
+                 record="members", children=[
+    q("name", "text", "姓名", "Name", required=True, record="members[].name", export="姓名"),
+    select("relation", "relation", record="members[].relation", export="与户主关系"),
+    select("id_type", "id_type", default="resident_id", record="members[].id_type", export="证件类型"),
+    q("id_number", "text", "证件号码", "ID number", required=True, record="members[].id_number",
+      export="证件号码",
+      constraint=(f"({_IS_OTHER_ID} or (({id_valid('.')}) and (${{id_type}} = 'disability_cert' "
+                  f"or string-length(.) = 18))) and (${{relation}} != 'head' or "
+                  f"substring(., 1, 18) = substring(${{head_id_number}}, 1, 18))"),
+      constraint_msg=(_ID_MSG[0] + "；户主本人的号码须与户主证件号码一致",
+                      _ID_MSG[1] + "; the head's number must match the head's ID above")),
+    select("sex_entered", "sex", relevant=_IS_OTHER_ID),
+    q("birth_entered", "date", "出生日期", "Date of birth", required=True, relevant=_IS_OTHER_ID,
+      constraint=_NOT_FUTURE[0], constraint_msg=_NOT_FUTURE[1]),
+    calc("sex", f"if({_IS_OTHER_ID}, ${{sex_entered}}, {id_sex('${id_number}')})",
+         record="members[].sex", export="性别"),
+    calc("birth_date", f"if({_IS_OTHER_ID}, ${{birth_entered}}, {id_birth_date('${id_number}')})",
+         value="date", record="members[].birth_date", export="出生日期"),
+    calc("age", age_on("${birth_date}"), value="int"),
+    note("id_derived", "由证件号码得出：出生日期 ${birth_date}，${age} 岁，性别 ${sex_zh}",
+         "From the ID number: born ${birth_date}, age ${age}, ${sex}",
+         relevant=f"not({_IS_OTHER_ID}) and string-length(${{id_number}}) >= 18"),
+    calc("sex_zh", "if(${sex} = 'male', '男', if(${sex} = 'female', '女', ''))"),
+    select("ethnicity", "ethnicity", default="01", appearance="minimal", record="members[].ethnicity",
+           export="民族"),
+    select("political", "political", default="masses", record="members[].political", export="政治面貌"),
+    yes_no("in_school", "是否在校生或学龄前儿童", "In school or a pre-school child",
+           constraint="not(${age} < 6 and . = 'no')",
+           constraint_msg=("6岁以下儿童请选“是”，填写在校生状况", "Children under 6: answer yes and give the schooling status"),
+           hint=("是：填在校生状况；否：填文化程度（二者只填一项）",
+                 "Yes: give the schooling status; no: give the education level (only one of the two)")),
+    select("education", "education", relevant="${in_school} = 'no'", record="members[].education",
+           export="文化程度"),
+    select("school_status", "school_status", relevant="${in_school} = 'yes'",
+           record="members[].school_status", export="在校生状况",
+           constraint=("if(${age} < 6, . = 'preschool_child' or . = 'preschool', "
+                       "(. != 'preschool_child' and . != 'preschool') or ${age} <= 7)"),
+           constraint_msg=("在校生状况与年龄不符：6岁以下为学龄前儿童或学前教育",
+                           "Schooling does not fit the age: under 6 is pre-school")),
+    select("dropout_reason", "dropout_reason", zh="失学或辍学原因（义务教育阶段适龄未在校）",
+           en="Why this compulsory-school-age child is out of school",
+           relevant="${in_school} = 'no' and ${age} >= 6 and ${age} <= 15",
+           record="members[].dropout_reason", export="失学或辍学原因"),
+    select("health", "health", multiple=True, record="members[].health", export="健康状况",
+           constraint="not(selected(., 'healthy') and count-selected(.) > 1)",
+           constraint_msg=("选了“健康”就不能再选其他健康状况", "'Healthy' excludes the other answers")),
+    select("disability_type", "disability_type", relevant="selected(${health}, 'disabled')",
+           record="members[].disability_type", export="残疾类别"),
+    select("disability_grade", "disability_grade", relevant="selected(${health}, 'disabled')",
+           record="members[].disability_grade", export="残疾等级"),
+    q("disability_cert_year", "integer", "残疾证办证年度", "Year the disability certificate was issued",
+      relevant="selected(${health}, 'disabled')", record="members[].disability_cert_year",
+      export="残疾证办证年度", constraint=". >= 1990 and . <= number(format-date(today(), '%Y'))",
+      constraint_msg=("年度应在1990年到今年之间", "Between 1990 and this year")),
+    select("labour_skill", "labour_skill", record="members[].labour_skill", export="劳动技能",
+           constraint=("not(${age} < 16 and . != 'none') and not(${age} >= 16 and ${age} <= 60 "
+                       "and . = 'none' and ${in_school} = 'no' and selected(${health}, 'healthy'))"),
+           constraint_msg=("劳动技能与年龄不符：16岁以下为无劳动力；16–60岁健康且不在校的不应为无劳动力",
+                           "Labour ability does not fit the age: under 16 has none; a healthy "
+                           "16–60-year-old not in school should not be 'none'")),
+    q("work_months", "integer", "务工时间（月）", "Months worked away or locally for wages",
+      required=True, default="0", relevant="${age} >= 16", record="members[].work_months",
+      export="务工时间（月）", constraint=". >= 0 and . <= 12",
+      constraint_msg=("0到12个月", "0 to 12 months")),
+    select("work_location", "work_location", relevant=_WORKS, record="members[].work_location",
+           export="务工所在地"),
+    q("employer", "text", "务工企业名称", "Employer", relevant=_WORKS, record="members[].employer",
+      export="务工企业名称"),
+    select("employment_channel", "employment_channel", relevant=_WORKS,
+           record="members[].employment_channel", export="就业渠道"),
+    yes_no("works_abroad", "是否国外务工", "Works abroad", relevant=_WORKS,
+           record="members[].works_abroad", export="是否国外务工"),
+    yes_no("speaks_mandarin", "是否会讲普通话", "Speaks Mandarin", record="members[].speaks_mandarin",
+           export="是否会讲普通话"),
+    yes_no("resident_medical_insurance", "是否参加城乡居民基本医疗保险",
+           "In resident basic medical insurance", record="members[].resident_medical_insurance",
+           export="是否参加城乡居民基本医疗保险"),
+    yes_no("employee_medical_insurance", "是否参加城镇职工基本医疗保险",
+           "In employee basic medical insurance", record="members[].employee_medical_insurance",
+           export="是否参加城镇职工基本医疗保险"),
+    select("uninsured_reason", "uninsured_reason",
+           relevant="${resident_medical_insurance} = 'no' and ${employee_medical_insurance} = 'no'",
+           record="members[].uninsured_reason"),
+    yes_no("serious_illness_insurance", "是否参加大病保险", "In serious-illness insurance",
+           record="members[].serious_illness_insurance", export="是否参加大病保险"),
+    yes_no("commercial_insurance", "是否参加商业补充医疗保险", "In commercial supplementary insurance",
+           record="members[].commercial_insurance", export="是否参加商业补充医疗保险"),
+    yes_no("medical_assistance", "是否接受大病医疗救助", "Receives (serious-illness) medical assistance",
+           record="members[].medical_assistance", export="是否接受大病医疗救助"),
+    yes_no("resident_pension", "是否参加城乡居民基本养老保险", "In resident basic pension",
+           relevant="${age} >= 16", record="members[].resident_pension",
+           export="是否参加城乡居民基本养老保险"),
+    yes_no("employee_pension", "是否参加城镇职工基本养老保险", "In employee basic pension",
+           relevant="${age} >= 16", record="members[].employee_pension",
+           export="是否参加城镇职工基本养老保险"),
+    select("dibao", "dibao", default="none", record="members[].dibao", export="是否享受低保"),
+    select("tekun", "tekun", default="none", record="members[].tekun", export="是否特困供养人员"),
+    yes_no("relocated", "是否易地扶贫搬迁人口", "Relocated under poverty relocation",
+           record="members[].relocated"),
+    q("public_job_months", "integer", "公益性岗位（月数）", "Months in a public-welfare job",
+      required=True, default="0", relevant="${age} >= 16", record="members[].public_job_months",
+      export="公益性岗位(月数)", constraint=". >= 0 and . <= 12",
+      constraint_msg=("0到12个月", "0 to 12 months")),
+    select("public_job_type", "public_job_type", relevant="${public_job_months} > 0",
+           record="members[].public_job_type", export="公益性岗位类型"),
+    q("member_phone", "text", "成员联系电话", "Member's phone", record="members[].phone",
+      export="成员联系电话", **_PHONE),
+    q("graduate_unemployed_reason", "text", "大专/本科应届毕业生未就业原因",
+      "Why this new college graduate has no job",
+      relevant="${in_school} = 'no' and (${education} = 'college' or ${education} = 'bachelor') and ${age} <= 30",
+      record="members[].graduate_unemployed_reason"),
+    yes_no("coresident", "是否共同生活（计入家庭人口）", "Lives in the household (counted)",
+           default="yes", record="members[].coresident"),
+])
+
+
+# -- income (domain.md §4) ---------------------------------------------------------------------------
+def _income_component(component: str) -> Group:
+    zh, en = codes.INCOME_COMPONENTS[component]
+    items = codes.INCOME_ITEMS[component]
+    names = [f"{component}_{item.code}" for item in items]
+    children = [amount(name, item.zh, item.en, record=f"income.{component}.{item.code}", entity=name,
+                       per_form={FU: dict(default=None), EC: dict(default=None)})
+                for name, item in zip(names, items)]
+    children.append(calc(f"{component}_total", " + ".join(f"${{{n}}}" for n in names),
+                         value="float", export=zh))
+    return group(f"income_{component}", zh, en, children, forms=(HS, FU, EC))
+
+
+_income = group("income", "收入情况（[[period]]）", "Income ([[period]])", forms=(HS, FU, EC),
+                hint=("按上年同月至本年上月共12个月填写，单位：元",
+                      "Trailing 12 months, in yuan"), children=[
+    *(_income_component(c) for c in ("wage", "business", "property", "transfer", "business_costs")),
+    amount("insurance_payouts", "理赔收入", "Insurance payouts", record="income.insurance_payouts",
+           entity="insurance_payouts", per_form={FU: dict(default=None), EC: dict(default=None)},
+           hint=("单独记录，是否计入纯收入由政策决定", "Kept apart; policy decides whether it counts")),
+    amount("previous_net", "上一个12个月家庭纯收入（如了解）", "Family net income of the 12 months before (if known)",
+           forms=(HS, FU), required=False, default=None, record="income.previous_net"),
+    calc("net_income", "${wage_total} + ${business_total} + ${property_total} + ${transfer_total}"
+                       " - ${business_costs_total}", value="float", export="家庭纯收入"),
+    calc("per_capita_net", "if(${people_count} > 0, round(${net_income} div ${people_count}, 2), 0)",
+         value="float", export="人均纯收入（元）"),
+    note("income_summary",
+         "家庭纯收入 ${net_income} 元；人均纯收入 ${per_capita_net} 元（[[year]]年监测标准 [[floor]] 元）",
+         "Family net income ${net_income} yuan; per capita ${per_capita_net} yuan "
+         "([[year]] monitoring floor [[floor]] yuan)"),
+    note("below_floor", "⚠ 人均纯收入低于监测标准 [[floor]] 元", "⚠ Per-capita income is below the floor of [[floor]] yuan",
+         relevant="${per_capita_net} < [[floor]]"),
+], per_form={EC: dict(zh="风险消除后收入情况（[[period]]）",
+                     en="Income after the risk was eliminated ([[period]])")})
+
+
+# -- 合规自付支出 (domain.md §4.3) -------------------------------------------------------------------
+def _spending_items() -> list[Field]:
+    out: list[Field] = []
+    for item in codes.SPENDING:
+        name = f"spending_{item.code}"
+        out.append(amount(name, item.zh, item.en, record=f"spending.{item.code}", entity=name,
+                          per_form={FU: dict(default=None), EC: dict(default=None)}))
+        out.append(q(f"{name}_photo", "image", f"{item.zh}凭证照片（可选）", f"Receipt photo: {item.en} (optional)",
+                     relevant=f"${{{name}}} > 0", parameters=PHOTO, record="evidence_photos+"))
+    return out
+
+
+_spending = group("spending", "合规自付支出（[[period]]）", "Eligible self-paid spending ([[period]])",
+                  forms=(HS, FU, EC),
+                  hint=("须有票据等凭证，不含生产经营支出", "Must be evidenced; excludes production costs"),
+                  children=[
+    *_spending_items(),
+    calc("spending_total", " + ".join(f"${{spending_{c.code}}}" for c in codes.SPENDING),
+         value="float", export="合规自付支出"),
+])
+
+# -- 三保障 + 饮水 ------------------------------------------------------------------------------------
+_WATER = (("quality", "水质达标", "Water quality meets the standard"),
+          ("quantity", "水量充足", "Enough water"),
+          ("convenience", "取水方便", "Water is convenient to fetch"),
+          ("reliability", "供水有保障", "Supply is reliable"))
+_guarantees = group("guarantees", "“三保障”和饮水安全", "Schooling, health care, housing and water",
+                    forms=(HS, FU), children=[
+    yes_no("school_dropout", "是否有义务教育阶段适龄儿童少年失学辍学",
+           "A compulsory-school-age child is out of school", record="guarantees.school_dropout",
+           entity="school_dropout", export="是否义务教育阶段适龄儿童少年失学辍学"),
+    select("school_dropout_reason", "dropout_reason", relevant="${school_dropout} = 'yes'",
+           record="guarantees.school_dropout_reason"),
+    yes_no("medical_uninsured", "是否有家庭成员未参加基本医疗保险",
+           "A member has no basic medical insurance", record="guarantees.medical_uninsured",
+           entity="medical_uninsured", export="是否有家庭成员未参加城乡居民(职工)基本医疗保险",
+           per_form={HS: dict(
+               constraint=(". = 'yes' or count(${member}[resident_medical_insurance = 'no' and "
+                           "employee_medical_insurance = 'no']) = 0"),
+               constraint_msg=("成员中有人未参加基本医疗保险，此项应选“是”",
+                               "A member listed above has no basic medical insurance: answer yes"))}),
+    yes_no("housing_unsafe", "住房是否出现安全问题", "Housing is unsafe", record="guarantees.housing_unsafe",
+           entity="housing_unsafe", export="是否危房户"),
+    select("house_grade", "house_grade", required=False, record="guarantees.house_grade", export="危房等级",
+           hint=("有鉴定结果的填写", "If the house has been rated")),
+    yes_no("only_house", "是否唯一住房", "It is the only house", relevant="${housing_unsafe} = 'yes'",
+           record="guarantees.only_house"),
+    *(yes_no(f"water_{key}", zh, en, record=f"guarantees.water.{key}", entity=f"water_{key}")
+      for key, zh, en in _WATER),
+    calc("water_unsafe", "if(" + " or ".join(f"${{water_{k}}} = 'no'" for k, _, _ in _WATER)
+         + ", 'yes', 'no')", value="bool", record="guarantees.water_unsafe", export="是否饮水出现安全问题"),
+    note("water_note", "⚠ 饮水安全未达标", "⚠ Drinking water is not safe", relevant="${water_unsafe} = 'yes'"),
+])
+
+# -- risks (domain.md §5.1) ------------------------------------------------------------------------------
+_risks = group("risk", "致贫/返贫风险", "Poverty risks", forms=(HS, FU, SD), children=[
+    select("risks", "risk", multiple=True, required=False, zh="致贫/返贫风险（最多5项）",
+           en="Poverty risks (up to 5)", entity="risks", export="致贫/返贫风险1–5",
+           constraint=f"count-selected(.) <= {codes.MAX_RISKS}",
+           constraint_msg=(f"最多选{codes.MAX_RISKS}项", f"Choose at most {codes.MAX_RISKS}"),
+           per_form={SD: dict(zh="家里遇到了什么困难？（可多选，最多5项）",
+                              en="What has happened to your family? (up to 5)")}),
+    select("risk_disaster", "disaster", relevant="selected(${risks}, 'natural_disaster')",
+           export="因自然灾害子项"),
+    q("risk_note", "text", "“其他”风险的说明", "What the 'other' risk is", required=True,
+      relevant="selected(${risks}, 'other')", export="其他风险备注"),
+])
+
+# -- exclusions (domain.md §6.1: warnings, never rejection) ---------------------------------------------
+_exclusions = group("exclusions", "排除情形核实", "Exclusion checks", forms=(HS,),
+                    hint=("如实填写；命中不直接否决，由民主评议决定",
+                          "Answer truthfully; a 'yes' is a warning for review, not a rejection"),
+                    children=[
+    yes_no(f"excl_{item.code}", f"{item.zh}？", f"{item.en}?", record=f"exclusions.{item.code}")
+    for item in codes.EXCLUSION
+])
+
+# -- land and living conditions (domain.md §3.1) ------------------------------------------------------------
+_LAND = (("cultivated", "耕地面积（亩）", "Cultivated land (mu)"),
+         ("forest", "林地面积（亩）", "Forest land (mu)"),
+         ("returned_farmland", "退耕还林面积（亩）", "Farmland returned to forest (mu)"),
+         ("orchard", "林果面积（亩）", "Orchards (mu)"),
+         ("grassland", "牧草地面积（亩）", "Grassland (mu)"),
+         ("water_surface", "水面面积（亩）", "Water surface (mu)"))
+_land = group("land", "生产生活条件", "Land and living conditions", forms=(HS,), children=[
+    *(amount(f"land_{key}", zh, en, required=False, default=None, record=f"land.{key}", export=zh,
+             constraint_msg=("面积不能为负数", "The area cannot be negative"))
+      for key, zh, en in _LAND),
+    amount("road_distance_km", "与村主干路距离（公里）", "Distance to the village main road (km)",
+           required=False, default=None, record="road_distance_km",
+           constraint_msg=("距离不能为负数", "The distance cannot be negative")),
+    amount("house_area_m2", "住房面积（平方米）", "House floor area (m²)", required=False, default=None,
+           record="house_area_m2", constraint_msg=("面积不能为负数", "The area cannot be negative")),
+])
+
+# -- assistance received (follow-up; domain.md §5.2) --------------------------------------------------------
+_measures = group("assistance_block", "帮扶措施落实情况", "Assistance received", forms=(FU,), children=[
+    yes_no("received_assistance", "本次回访期间是否落实了新的帮扶措施",
+           "New assistance since the last visit"),
+    group("assistance", "帮扶措施", "Assistance measure", forms=(FU,), repeat=True, record="measures",
+          relevant="${received_assistance} = 'yes'", children=[
+        select("measure", "measure", record="measures[].measure"),
+        q("measure_date", "date", "落实日期", "Date", required=True, record="measures[].date",
+          constraint=_NOT_FUTURE[0], constraint_msg=_NOT_FUTURE[1]),
+        amount("measure_amount", "金额（元，如有）", "Amount (yuan, if any)", required=False, default=None,
+               record="measures[].amount"),
+        q("measure_note", "text", "说明", "Note", record="measures[].note"),
+    ]),
+    q("visit_note", "text", "本次回访发现的主要变化", "Main changes found on this visit",
+      appearance="multiline", record="visit_note"),
+])
+
+# -- risk elimination check (附件5; domain.md §7.2) -----------------------------------------------------------
+_CRITERIA = (("measures_in_place", "帮扶措施已落实到位", "Targeted assistance is in place"),
+             ("guarantees_consolidated", "“三保障”和饮水安全持续巩固", "Schooling, health, housing and water are secured"),
+             ("income_stable", "人均纯收入稳定超过当年监测标准（[[floor]] 元）",
+              "Per-capita income is stably above this year's floor ([[floor]] yuan)"),
+             ("spending_resolved", "大额刚性支出问题已稳定解决", "Large rigid spending is solved"))
+_elimination = group("elimination", "风险消除条件核查", "Elimination criteria", forms=(EC,), children=[
+    *(f for key, zh, en in _CRITERIA for f in (
+        yes_no(f"elim_{key}", zh, en, record=f"elimination.{key}"),
+        q(f"elim_{key}_photo", "image", "佐证照片（可选）", "Evidence photo (optional)", parameters=PHOTO,
+          record="evidence_photos+"))),
+    note("elim_warning", "⚠ 四项条件未全部满足，不应标注风险消除",
+         "⚠ Not all four criteria are met: the risk should not be marked eliminated",
+         relevant="not(" + " and ".join(f"${{elim_{k}}} = 'yes'" for k, _, _ in _CRITERIA) + ")"),
+    select("elimination_method", "elimination_method", record="elimination.method"),
+    q("elimination_opinion", "text", "帮扶责任人/村两委意见", "Opinion of the responsible cadre / village committee",
+      required=True, appearance="multiline", record="elimination.opinion"),
+])
+
+# -- self-declaration ------------------------------------------------------------------------------------------
+_declaration = group("declaration", "申报内容", "Your declaration", forms=(SD,), children=[
+    q("decl_description", "text", "请简单说说发生了什么", "Tell us briefly what happened",
+      appearance="multiline", record="self_declaration.description"),
+    yes_no("decl_consent", "我承诺所填信息真实，并同意有关部门核查我家的收入、财产等信息",
+           "I confirm this is true and agree that the authorities may check my family's income and assets",
+           constraint=". = 'yes'",
+           constraint_msg=("需要您同意信息核查，才能提交申报", "We can only take the declaration with your consent"),
+           record="self_declaration.consent"),
+])
+
+# -- proxy authorization (附件1 with a proxy signature) -----------------------------------------------------------
+_proxy = group("proxy", "代签信息", "Proxy signature", forms=(AU,), children=[
+    q("proxy_reason", "text", "户主不能本人签字的原因", "Why the head cannot sign", required=True,
+      record="authorization.reason"),
+    q("proxy_name", "text", "代签人姓名", "Name of the proxy", required=True, record="authorization.proxy_name"),
+    select("proxy_relation", "relation", zh="代签人与户主关系", en="Proxy's relationship to the head",
+           record="authorization.proxy_relation"),
+    q("proxy_id_number", "text", "代签人证件号码", "Proxy's ID number", required=True,
+      constraint=id_valid("."), constraint_msg=_ID_MSG, record="authorization.proxy_id_number"),
+    q("thumbprint_photo", "image", "户主手印照片（在授权书上按手印后拍照）",
+      "Photo of the head's thumbprint on the letter", required=True, parameters=PHOTO,
+      record="authorization.thumbprint_photo"),
+])
+
+# -- sign-off -----------------------------------------------------------------------------------------------------
+_signoff = group("signoff", "签字确认", "Sign-off", forms=ALL_FORMS, children=[
+    q("gps", "geopoint", "户所在位置（GPS）", "Location (GPS)", forms=(HS, FU, EC), record="gps"),
+    q("authorization_photo", "image", "已签字的承诺授权书照片", "Photo of the signed authorization letter",
+      forms=(HS, AU), required=True, parameters=PHOTO, record="authorization_photo",
+      hint=("户主签字（或代签并按手印）后拍照", "Photograph it after the head (or a proxy) has signed")),
+    q("signature", "image", "户主签名", "Signature of the household head", forms=(HS, AU), required=True,
+      appearance="signature", parameters=PHOTO, record="signature",
+      per_form={AU: dict(zh="代签人签名", en="Signature of the proxy")}),
+    q("collector_name", "text", "填表人", "Collector", forms=(HS, FU, EC, AU), required=True,
+      record="collector_name", export="填表人"),
+    q("collector_phone", "text", "填表人电话", "Collector's phone", forms=(HS, FU, EC, AU),
+      record="collector_phone", export="填表人电话", **_PHONE),
+    q("survey_date", "date", "填表时间", "Date", required=True, default="today()", record="survey_date",
+      entity="last_visit", prefill=False, export="填表时间", constraint=_NOT_FUTURE[0],
+      constraint_msg=_NOT_FUTURE[1], per_form={SD: dict(zh="申报日期", en="Date")}),
+])
+
+CATALOG: tuple[Field | Group, ...] = (
+    _location, _head, _members, _income, _spending, _guarantees, _risks, _exclusions, _land,
+    _measures, _elimination, _declaration, _proxy, _signoff,
+)
+
+# Entity properties saved by the registration form and read by the follow-up form, in order.
+ENTITY_PROPERTIES: tuple[str, ...] = tuple(
+    f.entity for _, f in walk(CATALOG, HS) if f.entity is not None)
+
+
+def fields_of(form_id: str) -> list[tuple[tuple[Group, ...], Field]]:
+    """The fields ``form_id`` carries, in form order, with their enclosing groups."""
+    if form_id not in FORMS:
+        raise KeyError(f"unknown form {form_id!r}; known: {', '.join(FORMS)}")
+    return list(walk(CATALOG, form_id))
