@@ -16,7 +16,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
     ensure_secret_key(settings)
 
-    app = Flask("server")
+    app = Flask("server", static_folder=None)
     app.config.update(settings)
     app.config["MAX_CONTENT_LENGTH"] = settings["MAX_BODY_BYTES"]
     # Bodies are streamed to temporary files by werkzeug; never hold a whole part in memory.

@@ -13,6 +13,7 @@ MODEL_MODULES = (
 # Flask blueprints, registered in this order.
 BLUEPRINTS = (
     "server.health:bp",
+    "server.openrosa.views:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.
@@ -21,4 +22,5 @@ CLI_COMMANDS = (
 
 # Processing steps run in order on each received submission version (see server/ingest.py).
 PROCESSING_STEPS = (
+    "server.ingest_steps:parse_instance",
 )

@@ -18,12 +18,12 @@ class ApiError(Exception):
     """An expected failure with an HTTP status, a stable code and a message for the user."""
 
     def __init__(self, status: int, message: str, *, code: str | None = None,
-                 headers: dict[str, str] | None = None, details: dict | None = None) -> None:
+                 headers: list[tuple[str, str]] | None = None, details: dict | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.code = code or str(status)
-        self.headers = headers or {}
+        self.headers = list(headers or [])
         self.details = details
 
 
@@ -31,7 +31,7 @@ def _is_openrosa() -> bool:
     return request.blueprint in OPENROSA_BLUEPRINTS
 
 
-def render(status: int, message: str, *, code: str | None = None, headers: dict | None = None,
+def render(status: int, message: str, *, code: str | None = None, headers: list | None = None,
            details: dict | None = None) -> Response:
     if _is_openrosa():
         from server.openrosa import wire
@@ -42,8 +42,8 @@ def render(status: int, message: str, *, code: str | None = None, headers: dict 
             body["details"] = details
         response = jsonify(body)
         response.status_code = status
-    for key, value in (headers or {}).items():
-        response.headers[key] = value
+    for key, value in headers or []:
+        response.headers.add(key, value)
     return response
 
 

@@ -1,0 +1,225 @@
+"""OpenRosa routes: formList, form XML, manifest, media, submission (HEAD/GET pre-flight and POST).
+
+Every route exists twice: `/v1/projects/…` (Digest/Basic login) and `/v1/key/{token}/projects/…`
+(app-user token from the QR code). Handlers parse → check → call a service → return a response.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, request
+from sqlalchemy import select
+
+from server.auth.identity import Actor, authenticate, unauthorized
+from server.db import get_session
+from server.errors import ApiError
+from server.ingest import process_version
+from server.models import Form, FormMedia, Project
+from server.openrosa import wire
+from server.storage import get_blobs
+from server.submissions.header import safe_name
+from server.submissions.intake import IncomingFile, receive
+
+bp = Blueprint("openrosa", __name__)
+log = logging.getLogger("shoudi.openrosa")
+
+
+def route(rule: str, **options):  # noqa: ANN201
+    """Register a view under /v1 and under /v1/key/<token>."""
+    def decorator(view):  # noqa: ANN001, ANN202
+        bp.add_url_rule("/v1" + rule, view_func=view, defaults={"token": None}, **options)
+        bp.add_url_rule("/v1/key/<token>" + rule, endpoint=view.__name__ + "_key", view_func=view, **options)
+        return view
+    return decorator
+
+
+@bp.before_request
+def _no_delay() -> None:
+    # Responses are written as headers + body; without TCP_NODELAY the second write can wait for a
+    # delayed ACK (~40 ms) on keep-alive connections.
+    sock = request.environ.get("gunicorn.socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+
+def _require_openrosa_version() -> None:
+    if request.headers.get("X-OpenRosa-Version") != "1.0":
+        raise ApiError(400, "An expected header field (X-OpenRosa-Version) did not match the expected format. "
+                            "缺少 X-OpenRosa-Version: 1.0 请求头。", code="400.6")
+
+
+def _base_url(token: str | None) -> str:
+    base = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    base += request.script_root
+    return f"{base}/v1/key/{token}" if token else f"{base}/v1"
+
+
+def _access(pid: int, token: str | None) -> tuple[Actor, Project]:
+    session = get_session()
+    actor = authenticate(session, token=token)
+    project = session.get(Project, pid)
+    if project is None:
+        raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
+    return actor, project
+
+
+def _forbidden(actor: Actor, message: str) -> ApiError:
+    if actor.method == "token":
+        return ApiError(403, message, code="403.1")
+    return unauthorized(message)
+
+
+def _token(token: str | None) -> str | None:
+    return token if token is not None else request.args.get("st")
+
+
+@route("/projects/<int:pid>/formList", methods=["GET"])
+def form_list(pid: int, token: str | None):
+    _require_openrosa_version()
+    token = _token(token)
+    actor, project = _access(pid, token)
+    entries: list[wire.FormListEntry] = []
+    if actor.sees_project(project):
+        query = select(Form).where(Form.project_id == project.id, Form.state == "open",
+                                   Form.current_version_id.is_not(None))
+        wanted = request.args.get("formID")
+        if wanted is not None:
+            query = query.where(Form.xml_form_id == wanted)
+        base = f"{_base_url(token)}/projects/{project.id}/forms/"
+        for form in get_session().scalars(query):
+            v = form.current_version
+            fid = quote(form.xml_form_id, safe="")
+            entries.append(wire.FormListEntry(
+                form_id=form.xml_form_id, name=v.title or form.xml_form_id, version=v.version, md5=v.md5,
+                download_url=f"{base}{fid}.xml",
+                manifest_url=f"{base}{fid}/manifest" if v.media_expected else None))
+    return wire.form_list(entries)
+
+
+def _readable_form(actor: Actor, project: Project, xml_form_id: str) -> Form:
+    form = get_session().scalars(select(Form).where(Form.project_id == project.id,
+                                                    Form.xml_form_id == xml_form_id)).first()
+    if form is None or form.current_version is None:
+        raise ApiError(404, "Could not find the resource you were looking for. 表单不存在。", code="404.1")
+    if not actor.sees_project(project):
+        raise _forbidden(actor, "此账号无权访问该项目。This account may not access this project.")
+    if form.state == "closed" and actor.user.role == "collector":
+        raise ApiError(403, "该表单已关闭。This form is closed.", code="403.1")
+    return form
+
+
+@route("/projects/<int:pid>/forms/<xml_form_id>.xml", methods=["GET"])
+def form_xml(pid: int, xml_form_id: str, token: str | None):
+    actor, project = _access(pid, _token(token))
+    version = _readable_form(actor, project, xml_form_id).current_version
+    response = Response(version.xml, content_type="application/xml; charset=utf-8")
+    response.set_etag(version.md5)
+    return response.make_conditional(request)
+
+
+@route("/projects/<int:pid>/forms/<xml_form_id>/manifest", methods=["GET"])
+def manifest(pid: int, xml_form_id: str, token: str | None):
+    _require_openrosa_version()
+    token = _token(token)
+    actor, project = _access(pid, token)
+    version = _readable_form(actor, project, xml_form_id).current_version
+    base = f"{_base_url(token)}/projects/{project.id}/forms/{quote(xml_form_id, safe='')}/attachments/"
+    return wire.manifest([wire.ManifestEntry(m.name, m.md5, base + quote(m.name, safe=""))
+                          for m in version.media])
+
+
+@route("/projects/<int:pid>/forms/<xml_form_id>/attachments/<name>", methods=["GET"])
+def media(pid: int, xml_form_id: str, name: str, token: str | None):
+    actor, project = _access(pid, _token(token))
+    version = _readable_form(actor, project, xml_form_id).current_version
+    row: FormMedia | None = next((m for m in version.media if m.name == name), None)
+    if row is None:
+        raise ApiError(404, "Could not find the resource you were looking for. 媒体文件不存在。", code="404.1")
+    if request.if_none_match.contains(row.md5):
+        response = Response(status=304)
+        response.set_etag(row.md5)
+        return response
+    response = Response(get_blobs().open(row.sha256), content_type=row.content_type, direct_passthrough=True)
+    response.content_length = row.size
+    response.set_etag(row.md5)
+    ascii_name = row.name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.name, safe='')}")
+    return response
+
+
+@route("/projects/<int:pid>/submission", methods=["HEAD", "GET"])
+def submission_preflight(pid: int, token: str | None):
+    _require_openrosa_version()
+    actor, project = _access(pid, _token(token))
+    if not actor.sees_project(project):
+        raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
+    response = Response(status=204)
+    del response.headers["Content-Type"]
+    return wire.openrosa_headers(response, accept_length=current_app.config["MAX_BODY_BYTES"])
+
+
+@route("/projects/<int:pid>/submission", methods=["POST"])
+def submission(pid: int, token: str | None):
+    _require_openrosa_version()
+    actor, project = _access(pid, _token(token))
+    if not actor.sees_project(project):
+        raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
+    xml, files = _read_multipart()
+    received = receive(get_session(), get_blobs(), project=project, xml=xml, files=files,
+                       submitter_id=actor.user.id, app_token_id=actor.token.id if actor.token else None,
+                       device_id=request.args.get("deviceID"), user_agent=_user_agent())
+    log.info("submission stored: version=%s created=%s attachments_added=%s",
+             received.version_id, received.created, received.attachments_added)
+    response = wire.submission_created()
+    response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
+    if received.created and current_app.config["PROCESS_INLINE"]:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        response.call_on_close(lambda: _process_quietly(app, received.version_id))
+    return response
+
+
+def _process_quietly(app, version_id: int) -> None:  # noqa: ANN001
+    try:
+        process_version(app, version_id)
+    except Exception:  # noqa: BLE001 — the submission is stored; `reprocess --pending` retries
+        log.exception("processing crashed for version %s; left pending", version_id)
+
+
+def _user_agent() -> str | None:
+    agent = request.headers.get("User-Agent")
+    client = request.headers.get("ODK-Client")
+    return f"{client} {agent}" if client and agent else agent
+
+
+def _read_multipart() -> tuple[bytes, list[IncomingFile]]:
+    missing = ApiError(400, "Required multipart POST field xml_submission_file missing. "
+                            "缺少 xml_submission_file。", code="400.2")
+    if request.mimetype != "multipart/form-data":
+        raise missing
+    try:
+        files = request.files
+        fields = request.form
+    except ValueError as exc:
+        raise ApiError(400, "Multipart form content failed to parse. 上传内容格式损坏。", code="400.39",
+                       details={"reason": str(exc)[:200]}) from None
+    if "xml_submission_file" in files:
+        xml = files["xml_submission_file"].read()
+    elif "xml_submission_file" in fields:
+        xml = fields["xml_submission_file"].encode("utf-8")
+    else:
+        raise missing
+    incoming: list[IncomingFile] = []
+    for field_name, storage in files.items(multi=True):
+        if field_name == "xml_submission_file":
+            continue
+        name = safe_name(field_name) or safe_name(storage.filename)
+        if name is None:
+            continue
+        incoming.append(IncomingFile(name=name, stream=storage.stream, content_type=storage.mimetype or None))
+    return xml, incoming

@@ -1,0 +1,1 @@
+"""Receiving submissions durably (intake) and reading their minimal header."""
