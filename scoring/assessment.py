@@ -1,0 +1,175 @@
+"""``assess``: score one household record under a policy, with its history.
+
+Pure: the same record, policy, history and date always give the same Assessment.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from . import category as _category
+from . import elimination as _elimination
+from . import exclusions as _exclusions
+from . import guarantees as _guarantees
+from . import income as _income
+from . import members as _members
+from . import plausibility as _plausibility
+from . import risks as _risks
+from . import spending as _spending
+from .findings import Finding
+from .rules import RULES
+
+SCHEMA = "shoudi.assessment/1"
+
+
+class Assessment:
+    """The outcome of :func:`assess`. ``to_dict()`` is JSON-serialisable."""
+
+    __slots__ = ("region_code", "year", "policy_version", "floor", "floor_source", "as_of",
+                 "household_type", "income", "spending", "guarantees", "category",
+                 "alleviated_class", "relative_poverty", "hardship", "risks_declared",
+                 "risks_inferred", "findings", "elimination")
+
+    @property
+    def per_capita(self):
+        return self.income["per_capita"]
+
+    @property
+    def risks(self) -> list:
+        return self.risks_declared + self.risks_inferred
+
+    def by_severity(self, severity: str) -> list[Finding]:
+        return [f for f in self.findings if f.severity == severity]
+
+    @property
+    def errors(self) -> list[Finding]:
+        return self.by_severity("error")
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return self.by_severity("warning")
+
+    @property
+    def exclusion_warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.rule_id.startswith("EXC-")]
+
+    @property
+    def needs_review(self) -> list[str]:
+        """Rule IDs of errors and of warnings nobody has overridden."""
+        out = []
+        for f in self.findings:
+            if f.override is None and f.severity != "info" and f.rule_id not in out:
+                out.append(f.rule_id)
+        return out
+
+    def rule_ids(self) -> list[str]:
+        return [f.rule_id for f in self.findings]
+
+    def to_dict(self) -> dict:
+        return {
+            "schema": SCHEMA,
+            "region_code": self.region_code, "year": self.year,
+            "policy_version": self.policy_version,
+            "floor": self.floor, "floor_source": self.floor_source,
+            "as_of": self.as_of.isoformat(), "household_type": self.household_type,
+            "income": dict(self.income, window=dict(self.income["window"])),
+            "spending": {"total": self.spending["total"], "by_kind": dict(self.spending["by_kind"]),
+                         "excluded": dict(self.spending["excluded"])},
+            "guarantees": dict(self.guarantees),
+            "category": self.category, "alleviated_class": self.alleviated_class,
+            "relative_poverty": self.relative_poverty, "hardship": self.hardship,
+            "risks": {"declared": list(self.risks_declared), "inferred": list(self.risks_inferred)},
+            "exclusion_warnings": [f.rule_id for f in self.exclusion_warnings],
+            "elimination": None if self.elimination is None else {
+                **self.elimination, "blocked_by": list(self.elimination["blocked_by"])},
+            "needs_review": self.needs_review,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _as_of(record: dict, as_of) -> tuple[date, bool]:
+    survey = record.get("survey_date")
+    if as_of is None:
+        if survey:
+            try:
+                return date.fromisoformat(survey[:10]), True
+            except (TypeError, ValueError):
+                pass
+        return date.today(), False
+    if not isinstance(as_of, date):
+        raise TypeError("as_of must be a datetime.date")
+    return as_of, bool(survey)
+
+
+def _apply_overrides(findings: list, overrides) -> None:
+    if not overrides:
+        return
+    if isinstance(overrides, list):
+        overrides = {o["rule_id"]: o for o in overrides if isinstance(o, dict) and o.get("rule_id")}
+    for f in findings:
+        o = overrides.get(f.rule_id)
+        if o and RULES[f.rule_id].overridable and (o.get("reason") or "").strip():
+            f.override = {"reason": o["reason"], "by": o.get("by"), "on": o.get("on")}
+
+
+def assess(record: dict, policy, history: dict | None = None, as_of: date | None = None) -> Assessment:
+    """Score ``record`` (docs/household-record.md) under ``policy`` at ``as_of``.
+
+    ``as_of`` defaults to the record's survey date, else today. ``history`` (format at the end of
+    docs/household-record.md) enables the elimination rules, the income-drop test against the
+    previous net income, and overrides of overridable warnings.
+    """
+    history = history or {}
+    when, has_survey = _as_of(record, as_of)
+    ymd = (when.year, when.month, when.day)
+    findings: list = []
+    facts = _members.scan(record.get("members") or (), ymd, policy.compulsory_school_age, findings)
+    survey = record.get("survey_date")
+    period_ymd = ymd
+    if survey and has_survey:
+        try:
+            sd = date.fromisoformat(survey[:10])
+            period_ymd = (sd.year, sd.month, sd.day)
+        except (TypeError, ValueError):
+            pass
+    income = _income.compute(record, policy, facts.coresident, findings, period_ymd)
+    if not has_survey:
+        findings.append(Finding("INC-03", "no_survey_date", {
+            "as_of": when.isoformat(), "start": income["window"]["from"],
+            "end": income["window"]["to"]}))
+    spending = _spending.compute(record, facts, findings)
+    medical = spending["by_kind"].get("medical", 0) if spending["by_kind"] else 0
+    guarantees = _guarantees.assess(record, facts, medical, policy, findings)
+    declared, inferred = _risks.check(record, facts, spending, guarantees, policy, findings)
+    previous = income["previous_net"]
+    if previous is None:
+        previous = history.get("previous_net")
+    cat = _category.decide(record, income, spending["total"], guarantees, declared + inferred,
+                           policy, previous, findings)
+    _exclusions.check(record, guarantees, policy, findings)
+    _plausibility.check(record, facts, income, policy, findings)
+    elim = None
+    if history.get("identified_on") or record.get("elimination"):
+        elim = _elimination.check(record, history, when, policy, income, guarantees,
+                                  cat["hardship"], facts, findings)
+    _apply_overrides(findings, history.get("overrides"))
+
+    a = Assessment()
+    a.region_code = record.get("region_code") or policy.region_code
+    a.year = policy.year
+    a.policy_version = policy.version
+    a.floor = policy.floor
+    a.floor_source = policy.floor_source
+    a.as_of = when
+    a.household_type = record.get("household_type")
+    a.income = income
+    a.spending = spending
+    a.guarantees = guarantees
+    a.category = cat["category"]
+    a.alleviated_class = cat["alleviated_class"]
+    a.relative_poverty = cat["relative_poverty"]
+    a.hardship = cat["hardship"]
+    a.risks_declared = declared
+    a.risks_inferred = inferred
+    a.findings = findings
+    a.elimination = elim
+    return a

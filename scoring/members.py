@@ -1,0 +1,201 @@
+"""One pass over the members: the facts other rules need, and member-level plausibility checks.
+
+Rules checked here: PLS-01 … PLS-08 (member phone), PLS-12 (structure). Ages are whole years at
+the assessment date; a missing birth date is taken from the ID number.
+"""
+from __future__ import annotations
+
+from . import codes
+from .findings import Finding
+from .idcard import _date_ok
+
+_CHECK = "10X98765432"
+_ABLE = frozenset(codes.ABLE_LABOUR_CODES)
+_WORKING = frozenset(codes.ABLE_LABOUR_CODES + ("weak",))
+_COMPULSORY = frozenset(codes.COMPULSORY_SCHOOL_CODES)
+_COLLEGE = frozenset(codes.COLLEGE_SCHOOL_CODES)
+_NOT_IN_SCHOOL = frozenset((None, "", "preschool_child"))
+_ILL = frozenset(("serious_illness", "chronic"))
+_MALE = frozenset(("son", "son_in_law", "grandson", "grandson_maternal", "father",
+                   "father_in_law_w", "father_in_law_h", "grandfather", "grandfather_maternal",
+                   "great_grandson", "nephew", "uncle"))
+_FEMALE = frozenset(("daughter", "daughter_in_law", "granddaughter", "granddaughter_maternal",
+                     "mother", "mother_in_law_w", "mother_in_law_h", "grandmother",
+                     "grandmother_maternal", "great_granddaughter", "niece", "sister_in_law"))
+# Usual age range (whole years) per school status; outside it → PLS-05.
+SCHOOL_AGES = {
+    "preschool_child": (0, 6), "preschool": (2, 7), "primary": (5, 15),
+    "grade7": (10, 18), "grade8": (11, 19), "grade9": (12, 20),
+    "high1": (13, 22), "high2": (14, 23), "high3": (15, 24),
+    "vocational1": (13, 30), "vocational2": (14, 30), "vocational3": (15, 30),
+    "higher_vocational1": (15, 40), "higher_vocational2": (16, 40), "higher_vocational3": (17, 40),
+    "technician1": (14, 40), "technician2": (15, 40), "technician3": (16, 40), "technician4": (17, 40),
+    "bachelor1": (15, 45), "bachelor2": (16, 45), "bachelor3": (17, 45), "bachelor4": (18, 45),
+    "bachelor5": (19, 45), "postgraduate": (19, 65),
+}
+LABOUR_AGE_MIN = 16   # below: no labour ability expected (domain.md §8.4)
+WORKING_AGE_MAX = 60  # 16–60, healthy, not in school: "无劳动力" is suspicious
+
+
+def is_mobile(phone) -> bool:
+    """An 11-digit mainland mobile number (1[3-9]…)."""
+    return (isinstance(phone, str) and len(phone) == 11 and phone.isascii() and phone.isdigit()
+            and phone[0] == "1" and phone[1] in "3456789")
+
+
+class Facts:
+    """What the household's members say, counted once."""
+
+    __slots__ = ("count", "coresident", "heads", "able", "working", "workers", "students",
+                 "college", "ill", "disabled", "dibao", "tekun", "uninsured", "out_of_school",
+                 "work_months", "ages", "head_id")
+
+    def __init__(self):
+        self.count = self.coresident = self.heads = self.able = self.working = 0
+        self.workers = self.students = self.college = self.ill = self.disabled = 0
+        self.dibao = self.tekun = self.work_months = 0
+        self.uninsured = []      # (member no, relation, reason)
+        self.out_of_school = []  # (member no, relation, age, dropout reason)
+        self.ages = []
+        self.head_id = None
+
+
+def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> Facts:
+    """Count member facts and append member-level plausibility findings."""
+    f = Facts()
+    ay, am, ad = as_of_ymd
+    age_lo, age_hi = school_age
+    add = findings.append
+    seen_ids = {}
+    spouse_sex = head_sex = None
+    n = 0
+    for m in members:
+        n += 1
+        rel = m.get("relation")
+        sex = m.get("sex")
+        if m.get("coresident", True) is not False:
+            f.coresident += 1
+        if rel == "head":
+            f.heads += 1
+            head_sex = sex
+            f.head_id = m.get("id_number")
+        elif rel == "spouse":
+            spouse_sex = sex
+        elif sex == "female" and rel in _MALE or sex == "male" and rel in _FEMALE:
+            add(Finding("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
+
+        # ---- ID number (PLS-01..03) and birth date
+        birth = m.get("birth_date")
+        idn = m.get("id_number")
+        if idn:
+            if len(idn) in (20, 22) or idn[-1:] == "x" or idn != idn.strip():
+                idn = idn.strip().upper()[:18]
+            if idn.startswith("999999"):
+                add(Finding("PLS-01", "placeholder", {"member": n, "relation": rel}))
+            elif len(idn) != 18 or not (idn[:17].isascii() and idn[:17].isdigit()):
+                add(Finding("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
+            else:
+                if _CHECK[2 * int(idn[:17], 13) % 11] != idn[17]:
+                    add(Finding("PLS-01", "check_digit", {"member": n, "relation": rel}))
+                other = seen_ids.get(idn)
+                if other:
+                    add(Finding("PLS-01", "duplicate", {"member": n, "other": other}))
+                else:
+                    seen_ids[idn] = n
+                y, mo, d = int(idn[6:10]), int(idn[10:12]), int(idn[12:14])
+                if not _date_ok(y, mo, d):
+                    add(Finding("PLS-01", "bad_date", {"member": n, "relation": rel}))
+                else:
+                    from_id = f"{y:04d}-{mo:02d}-{d:02d}"
+                    if not birth:
+                        birth = from_id
+                    elif birth != from_id:
+                        add(Finding("PLS-02", "mismatch", {"member": n, "relation": rel,
+                                                           "recorded": birth, "from_id": from_id}))
+                id_sex = "male" if (ord(idn[16]) - 48) & 1 else "female"
+                if sex and sex != id_sex:
+                    add(Finding("PLS-03", "mismatch", {"member": n, "relation": rel,
+                                                       "recorded": sex, "from_id": id_sex}))
+        elif m.get("id_type", "resident_id") == "resident_id":
+            add(Finding("PLS-01", "missing", {"member": n, "relation": rel}))
+
+        age = None
+        if birth and len(birth) >= 10:
+            try:
+                by, bm, bd = int(birth[:4]), int(birth[5:7]), int(birth[8:10])
+                age = ay - by - ((am, ad) < (bm, bd))
+            except ValueError:
+                age = None
+        f.ages.append(age)
+
+        # ---- health, labour, schooling
+        health = m.get("health") or ()
+        ill = False
+        for h in health:
+            if h in _ILL:
+                ill = True
+            elif h == "disabled":
+                f.disabled += 1
+        if ill:
+            f.ill += 1
+        if m.get("disability_type") and "disabled" not in health:
+            f.disabled += 1
+        labour = m.get("labour_skill")
+        if labour in _ABLE:
+            f.able += 1
+        if labour in _WORKING:
+            f.working += 1
+        wm = m.get("work_months")
+        if wm or m.get("work_location"):
+            f.workers += 1
+            if wm:
+                f.work_months += wm
+        school = m.get("school_status")
+        in_school = school not in _NOT_IN_SCHOOL
+        if in_school:
+            f.students += 1
+            if school in _COLLEGE:
+                f.college += 1
+        edu = m.get("education")
+        if edu and school:
+            add(Finding("PLS-06", "both", {"member": n, "relation": rel}))
+        elif not edu and not school:
+            add(Finding("PLS-06", "neither", {"member": n, "relation": rel}))
+        if age is not None:
+            if school:
+                lim = SCHOOL_AGES.get(school)
+                if lim and not lim[0] <= age <= lim[1]:
+                    add(Finding("PLS-05", "age", {"member": n, "relation": rel, "age": age,
+                                                  "status": school, "min": lim[0], "max": lim[1]}))
+            if age < LABOUR_AGE_MIN:
+                if labour in _WORKING:
+                    add(Finding("PLS-07", "child_labour", {"member": n, "relation": rel,
+                                                           "age": age, "labour": labour}))
+            elif (age <= WORKING_AGE_MAX and labour == "none" and not in_school
+                  and (not health or health == ["healthy"])):
+                add(Finding("PLS-07", "no_labour", {"member": n, "relation": rel,
+                                                    "age": age, "labour": labour}))
+            if age_lo <= age <= age_hi and (not in_school or m.get("dropout_reason")):
+                f.out_of_school.append((n, rel, age, m.get("dropout_reason")))
+
+        # ---- social protection and insurance
+        if m.get("dibao", "none") not in ("none", None):
+            f.dibao += 1
+        if m.get("tekun", "none") not in ("none", None):
+            f.tekun += 1
+        if m.get("resident_medical_insurance") is False and not m.get("employee_medical_insurance"):
+            f.uninsured.append((n, rel, m.get("uninsured_reason")))
+        phone = m.get("phone")
+        if phone and not is_mobile(phone):
+            add(Finding("PLS-08", "member", {"member": n}))
+
+    f.count = n
+    if head_sex and spouse_sex and head_sex == spouse_sex:
+        add(Finding("PLS-04", "head_spouse", {"sex": head_sex}))
+    if n == 0:
+        add(Finding("PLS-12", "no_members"))
+    elif f.heads == 0:
+        add(Finding("PLS-12", "no_head"))
+    elif f.heads > 1:
+        add(Finding("PLS-12", "many_heads", {"count": f.heads}))
+    return f

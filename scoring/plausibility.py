@@ -1,0 +1,56 @@
+"""Household-level plausibility (PLS-08 household phone, PLS-09, PLS-10, PLS-11).
+
+Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scoring.members`.
+"""
+from __future__ import annotations
+
+from .findings import Finding
+from .members import is_mobile
+
+
+def check(record: dict, facts, income: dict, policy, findings: list) -> None:
+    add = findings.append
+    phone = record.get("phone")
+    if phone is not None and not is_mobile(phone):
+        add(Finding("PLS-08", "household"))
+
+    land = record.get("land")
+    if land:
+        limits = policy.land_max
+        for key, value in land.items():
+            mx = limits.get(key)
+            if mx is not None and isinstance(value, (int, float)) and not 0 <= value <= mx:
+                add(Finding("PLS-09", "land", {"field": key, "value": value, "max": mx}))
+    road = record.get("road_distance_km")
+    if isinstance(road, (int, float)) and road > policy.road_max_km:
+        add(Finding("PLS-09", "road", {"value": road, "max": policy.road_max_km}))
+
+    wage = income["wage"]
+    if 0 < wage < 100:
+        add(Finding("PLS-10", "wage_tiny", {"wage": wage}))
+    pc = income["per_capita"]
+    if pc is not None and pc > policy.per_capita_suspicious_above:
+        add(Finding("PLS-10", "per_capita_high", {"per_capita": pc,
+                                                  "max": policy.per_capita_suspicious_above}))
+    if facts.work_months and wage:
+        migrant = ((record.get("income") or {}).get("wage") or {})
+        migrant = migrant.get("migrant_work", 0) if isinstance(migrant, dict) else 0
+        if migrant:
+            monthly = round(migrant / facts.work_months, 2)
+            if monthly < policy.monthly_wage_min:
+                add(Finding("PLS-10", "monthly_wage_low", {
+                    "wage": migrant, "months": facts.work_months, "monthly": monthly,
+                    "min": policy.monthly_wage_min}))
+
+    if facts.dibao or facts.tekun:
+        transfer = (record.get("income") or {}).get("transfer")
+        items = transfer if isinstance(transfer, dict) else {}
+        if not income["transfer"]:
+            scheme = "dibao" if facts.dibao else "tekun"
+            add(Finding("PLS-11", "no_transfer", {"count": facts.dibao or facts.tekun,
+                                                  "scheme": scheme, "item": "transfer"}))
+        else:
+            for scheme, count in (("dibao", facts.dibao), ("tekun", facts.tekun)):
+                if count and items and not items.get(scheme):
+                    add(Finding("PLS-11", "no_transfer", {"count": count, "scheme": scheme,
+                                                          "item": scheme}))

@@ -1,0 +1,44 @@
+"""合规自付支出: the five eligible kinds of 002 and what does not count (SPD-01 … SPD-04)."""
+from __future__ import annotations
+
+from .findings import Finding
+from .income import _amount
+
+KINDS = ("education", "medical", "housing", "water", "disaster_loss")
+DANGEROUS = frozenset(("C", "D"))
+
+
+def compute(record: dict, facts, findings: list) -> dict:
+    """Eligible spending by kind, what was left out and why, and the total."""
+    sp = record.get("spending") or {}
+    if not sp:
+        return {"total": 0, "by_kind": {}, "excluded": {}}
+    add = findings.append
+    by_kind = {}
+    excluded = {}
+    for kind in KINDS:
+        v = _amount(sp.get(kind))
+        if v < 0:
+            add(Finding("INC-05", "negative", {"field": "spending", "amount": v}))
+            v = 0
+        by_kind[kind] = v
+    housing = by_kind["housing"]
+    if housing:
+        g = record.get("guarantees") or {}
+        grade = g.get("house_grade")
+        if grade and grade not in DANGEROUS:
+            add(Finding("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
+            excluded["housing"] = housing
+            by_kind["housing"] = 0
+        elif grade and g.get("only_house") is False:
+            add(Finding("SPD-02", "not_only_house", {"amount": housing}))
+            excluded["housing"] = housing
+            by_kind["housing"] = 0
+    if by_kind["education"] and not facts.students:
+        add(Finding("SPD-03", "no_student", {"amount": by_kind["education"]}))
+    if by_kind["medical"] and not facts.ill and not facts.disabled:
+        add(Finding("SPD-04", "no_patient", {"amount": by_kind["medical"]}))
+    total = sum(by_kind.values())
+    if total:
+        add(Finding("SPD-01", "total", {"total": total, **by_kind}))
+    return {"total": total, "by_kind": by_kind, "excluded": excluded}
