@@ -248,7 +248,7 @@ def _income_component(component: str) -> Group:
     children = [amount(name, item.zh, item.en, record=f"income.{component}.{item.code}", entity=name,
                        per_form={FU: dict(default=None), EC: dict(default=None)})
                 for name, item in zip(names, items)]
-    children.append(calc(f"{component}_total", " + ".join(f"${{{n}}}" for n in names),
+    children.append(calc(f"{component}_total", " + ".join(f"coalesce(${{{n}}}, 0)" for n in names),
                          value="float", export=zh))
     return group(f"income_{component}", zh, en, children, forms=(HS, FU, EC))
 
@@ -293,7 +293,7 @@ _spending = group("spending", "合规自付支出（[[period]]）", "Eligible se
                   hint=("须有票据等凭证，不含生产经营支出", "Must be evidenced; excludes production costs"),
                   children=[
     *_spending_items(),
-    calc("spending_total", " + ".join(f"${{spending_{c.code}}}" for c in codes.SPENDING),
+    calc("spending_total", " + ".join(f"coalesce(${{spending_{c.code}}}, 0)" for c in codes.SPENDING),
          value="float", export="合规自付支出"),
 ])
 

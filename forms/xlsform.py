@@ -18,7 +18,7 @@ from openpyxl.styles import Font
 
 from scoring import codes
 
-from .catalog import DATASET, FORMS, HOUSEHOLDS_CSV, CATALOG
+from .catalog import CATALOG, DATASET, FORMS
 from .fields import Field, Group
 from .policy import FormPolicy
 
@@ -181,11 +181,4 @@ def normalize_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def entity_list_header() -> tuple[str, ...]:
-    """The header of the ``households.csv`` entity list the server serves to follow-up forms."""
-    from .catalog import ENTITY_PROPERTIES
-    return ("name", "label", "__version", *ENTITY_PROPERTIES)
-
-
-__all__ = ["Sheets", "sheets", "workbook_bytes", "form_version", "normalize_zip", "entity_list_header",
-           "HOUSEHOLDS_CSV"]
+__all__ = ["Sheets", "sheets", "workbook_bytes", "form_version", "normalize_zip"]
