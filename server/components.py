@@ -14,13 +14,16 @@ MODEL_MODULES = (
 BLUEPRINTS = (
     "server.health:bp",
     "server.openrosa.views:bp",
+    "server.api:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.
 CLI_COMMANDS = (
+    "server.jobs:worker_command",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).
 PROCESSING_STEPS = (
     "server.ingest_steps:parse_instance",
+    "server.register.ingest_steps:apply_to_register",
 )

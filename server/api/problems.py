@@ -1,0 +1,29 @@
+"""Stable error codes of the REST API (the ``code`` of every JSON problem body)."""
+from __future__ import annotations
+
+from marshmallow import ValidationError
+
+from server.errors import ApiError
+
+CODES = {
+    "auth.required": "no credentials", "auth.invalid_token": "token not accepted", "auth.expired": "token expired",
+    "auth.login_failed": "username or password wrong", "auth.role": "role may not do this",
+    "not_found": "no such object in your regions", "validation": "request body or query invalid",
+    "transition.refused": "workflow step refused (see details.reasons)", "case.conflict": "case cannot be opened",
+    "region.invalid": "region file invalid (see details.errors)", "region.outside": "region outside your regions",
+    "comparison.invalid": "department file or mapping invalid", "user.invalid": "user data invalid",
+    "policy.missing": "no scoring policy for the region and year",
+}
+
+
+def problem(status: int, code: str, message: str, details: dict | None = None) -> ApiError:
+    assert code in CODES, code
+    return ApiError(status, message, code=code, details=details)
+
+
+def load(schema, data) -> dict:  # noqa: ANN001
+    """Validate input with a marshmallow schema; 422 with the field messages otherwise."""
+    try:
+        return schema.load(data if data is not None else {})
+    except ValidationError as exc:
+        raise problem(422, "validation", "请求数据无效。Invalid request data.", {"fields": exc.messages}) from None

@@ -1,0 +1,94 @@
+"""Scoring a household version under the policy in force (``scoring.load_policy`` +
+``scoring.assess``) and storing the result with the policy version used."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit
+from .models import Assessment, Household, HouseholdVersion
+
+
+def history_for(session: Session, household: Household) -> dict:
+    """The scoring history of docs/household-record.md, built from the register."""
+    previous = list(session.scalars(select(Assessment.result).where(Assessment.household_id == household.id)
+                                    .order_by(Assessment.id.desc()).limit(4)))
+    record = household.current_version.record if household.current_version else {}
+    return {
+        "identified_on": household.identified_on.isoformat() if household.identified_on else None,
+        "category": household.category,
+        "measures": list(record.get("measures") or []),
+        "assessments": list(reversed(previous)),
+        "previous_net": (record.get("income") or {}).get("previous_net"),
+        "monitoring_start": household.identified_on.isoformat() if household.identified_on else None,
+    }
+
+
+def summary(result: Mapping[str, Any]) -> dict:
+    """Category and the two eligibilities the workflow guards read, from ``Assessment.to_dict()``."""
+    elimination = result.get("elimination")
+    if isinstance(elimination, Mapping):
+        elimination_eligible = elimination.get("eligible")
+    else:
+        elimination_eligible = result.get("elimination_eligible")
+    return {"category": result.get("category"), "eligible": result.get("eligible"),
+            "elimination_eligible": elimination_eligible}
+
+
+def policy_year(record: Mapping, as_of: date | None) -> int:
+    survey = record.get("survey_date")
+    if survey:
+        try:
+            return date.fromisoformat(survey[:10]).year
+        except ValueError:
+            pass
+    return (as_of or date.today()).year
+
+
+def score_record(session: Session, household: Household | None, record: Mapping, *, region_code: str,
+                 year: int | None = None, as_of: date | None = None):
+    """Score a record under the policy of its region and year; returns ``(result dict, policy)``.
+
+    Raises ``scoring.PolicyNotFound`` when no policy covers the region and year.
+    """
+    import scoring
+
+    year = year or policy_year(record, as_of)
+    policy = scoring.load_policy(region_code, year)
+    history = history_for(session, household) if household is not None else None
+    return scoring.assess(dict(record), policy, history, as_of).to_dict(), policy
+
+
+def store_assessment(session: Session, household: Household, version: HouseholdVersion | None, result: dict,
+                     policy, *, job_id: int | None = None, actor: Any = None) -> Assessment:  # noqa: ANN001
+    """Store a result with its policy version; the household's category follows it."""
+    facts = summary(result)
+    assessment = Assessment(household_id=household.id, household_version_id=version.id if version else None,
+                            policy_region=policy.region_code, policy_year=policy.year,
+                            policy_version=str(policy.version), category=facts["category"],
+                            eligible=facts["eligible"], elimination_eligible=facts["elimination_eligible"],
+                            result=result, job_id=job_id)
+    session.add(assessment)
+    session.flush()
+    before = household.category
+    household.current_assessment = assessment
+    household.category = facts["category"]
+    audit.record(session, "assessment.create", actor=actor, entity_type="assessment", entity_id=assessment.id,
+                 household_id=household.id, region_code=household.region_code,
+                 before={"category": before},
+                 after={"category": facts["category"], "eligible": facts["eligible"],
+                        "policy_version": assessment.policy_version, "policy_year": policy.year,
+                        "job_id": job_id})
+    return assessment
+
+
+def assess_version(session: Session, household: Household, version: HouseholdVersion, *,
+                   year: int | None = None, as_of: date | None = None, job_id: int | None = None,
+                   actor: Any = None) -> Assessment:
+    """Score a stored version and store the assessment (re-scoring)."""
+    result, policy = score_record(session, household, version.record, region_code=household.region_code,
+                                  year=year, as_of=as_of)
+    return store_assessment(session, household, version, result, policy, job_id=job_id, actor=actor)

@@ -1,0 +1,89 @@
+"""Processing steps the register adds to the ingest pipeline (after the foundation's "parse").
+
+"score": the parsed record, laid over the household's current record when it updates one, is scored
+under ``scoring.load_policy(region, year)``; "register": the household, its new version and the
+assessment are written. A self-declaration opens an identification case (entry channel
+self_declaration) when none is open. Submissions without a household record are left alone.
+"""
+from __future__ import annotations
+
+from server.ingest import ProcessingError, StepContext
+
+from .assessing import score_record, store_assessment
+from .households import RegisterError, apply_record, find_household, merge_record
+
+
+def _entity(ctx: StepContext) -> dict:
+    entity = getattr(ctx.parsed, "entity", None)
+    if entity is None:
+        return {}
+    if isinstance(entity, dict):
+        data = entity
+    else:
+        data = {k: getattr(entity, k, None) for k in ("dataset", "id", "create", "update", "base_version",
+                                                      "baseVersion", "label")}
+    base = data.get("base_version", data.get("baseVersion"))
+    return {"id": data.get("id"), "base_version": int(base) if base not in (None, "") else None,
+            "dataset": data.get("dataset")}
+
+
+def _household_record(ctx: StepContext) -> dict | None:
+    record = ctx.record
+    if not record or not (record.get("region_code") or record.get("entity_id") or _entity(ctx).get("id")):
+        return None
+    return record
+
+
+def score(ctx: StepContext) -> None:
+    record = _household_record(ctx)
+    if record is None:
+        return
+    import scoring
+
+    entity = _entity(ctx)
+    household = find_household(ctx.session, record, entity.get("id"))
+    current = household.current_version.record if household and household.current_version else None
+    merged = merge_record(current, record)
+    region = merged.get("region_code") or (household.region_code if household else None)
+    if not region:
+        raise ProcessingError("the record names no region (region_code)")
+    try:
+        result, policy = score_record(ctx.session, household, merged, region_code=region)
+    except scoring.PolicyNotFound as exc:
+        raise ProcessingError(f"no scoring policy: {exc}") from exc
+    ctx.results["score"] = (result, policy)
+
+
+score.step_name = "score"
+
+
+def apply_to_register(ctx: StepContext) -> None:
+    record = _household_record(ctx)
+    if record is None:
+        return
+    submitter = ctx.version.submitter_id
+    from server.models import User
+    actor = ctx.session.get(User, submitter) if submitter else None
+    try:
+        applied = apply_record(ctx.session, record, entity=_entity(ctx), submission_version_id=ctx.version.id,
+                               form_id=ctx.form.xml_form_id, actor=actor)
+    except RegisterError as exc:
+        raise ProcessingError(str(exc)) from exc
+    if "score" in ctx.results:
+        result, policy = ctx.results["score"]
+        store_assessment(ctx.session, applied.household, applied.version, result, policy, actor=actor)
+    if record.get("self_declaration"):
+        from sqlalchemy import select
+
+        from .cases import open_case
+        from .models import WorkflowCase
+        open_exists = ctx.session.scalar(select(WorkflowCase.id).where(
+            WorkflowCase.household_id == applied.household.id, WorkflowCase.kind == "identification",
+            WorkflowCase.open))
+        if open_exists is None and applied.household.status in ("registered", "not_admitted"):
+            open_case(ctx.session, applied.household, "identification", entry_channel="self_declaration",
+                      actor=actor)
+    ctx.results["household_id"] = applied.household.id
+
+
+apply_to_register.step_name = "register"
