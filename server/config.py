@@ -63,6 +63,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKERS", 2, "`shoudi serve`: gunicorn worker processes.", int),
     Setting("THREADS", 4, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable).", int),
     Setting("DB_POOL_SIZE", 5, "Database connection pool size per worker process (PostgreSQL).", int),
+    Setting("CALENDAR_FILE", None, "Working-day calendar JSON (public holidays, adjusted working days) for "
+            "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),
+    Setting("WORKFLOW_REGIONS_FILE", None, "JSON choosing the procedure (and parameters) per region-code prefix; "
+            "see docs/workflow.md. Default: Inner Mongolia 8 steps under 15…, simplified elsewhere.", _opt_str),
+    Setting("API_TOKEN_HOURS", 12, "Lifetime of REST API bearer tokens, in hours.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
