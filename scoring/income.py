@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from .findings import Finding
 
-COMPONENTS = ("wage", "business", "business_costs", "property", "transfer")
-
 
 def _amount(value) -> float:
     if value is None or value == "":
@@ -21,37 +19,41 @@ def _amount(value) -> float:
         raise ValueError(f"not an amount: {value!r}") from None
 
 
-def _total(items, field: str, findings: list) -> float:
-    """Sum of a component's sub-items (or a bare number); negatives are reported and count 0."""
-    if not items:
-        return 0
+def _slow_total(items, field: str, findings: list) -> float:
+    """Sum with None/strings tolerated; negatives are reported and count 0."""
     if not isinstance(items, dict):
-        total = _amount(items)
-        if total < 0:
-            findings.append(Finding("INC-05", "negative", {"field": field, "amount": total}))
-            return 0
-        return total
-    try:
-        total = sum(items.values())
-        if total >= 0 and min(items.values()) >= 0:
-            return total
-    except TypeError:
-        pass
+        items = {"": items}
     total = 0
     for key, v in items.items():
-        v = _amount(v)
+        try:
+            v = _amount(v)
+        except ValueError:
+            name = f"{field}.{key}" if key else field
+            findings.append(Finding("INC-05", "not_a_number", {"field": name, "value": str(v)}))
+            continue
         if v < 0:
-            findings.append(Finding("INC-05", "negative", {"field": f"{field}.{key}", "amount": v}))
+            name = f"{field}.{key}" if key else field
+            findings.append(Finding("INC-05", "negative", {"field": name, "amount": v}))
         else:
             total += v
     return total
 
 
+_WINDOWS: dict = {}
+
+
 def window(ymd: tuple) -> tuple[str, str]:
     """The 12 months ending the month before ``ymd``: ("YYYY-MM", "YYYY-MM")."""
-    y, m = ymd[0], ymd[1]
-    ey, em = (y, m - 1) if m > 1 else (y - 1, 12)
-    return f"{y - 1:04d}-{m:02d}", f"{ey:04d}-{em:02d}"
+    key = (ymd[0], ymd[1])
+    w = _WINDOWS.get(key)
+    if w is None:
+        y, m = key
+        ey, em = (y, m - 1) if m > 1 else (y - 1, 12)
+        w = _WINDOWS[key] = (f"{y - 1:04d}-{m:02d}", f"{ey:04d}-{em:02d}")
+    return w
+
+
+_PARTS = ("wage", "business", "business_costs", "property", "transfer", "insurance_payouts")
 
 
 def compute(record: dict, policy, people_count_members: int, findings: list,
@@ -59,28 +61,41 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     """The income section of an assessment; appends INC and PLS-12 findings."""
     inc = record.get("income") or {}
     add = findings.append
-    wage = _total(inc.get("wage"), "wage", findings)
-    business = _total(inc.get("business"), "business", findings)
-    costs = _total(inc.get("business_costs"), "business_costs", findings)
-    prop = _total(inc.get("property"), "property", findings)
-    transfer = _total(inc.get("transfer"), "transfer", findings)
-    payouts = _total(inc.get("insurance_payouts"), "insurance_payouts", findings)
+    totals = []
+    for key in _PARTS:
+        items = inc.get(key)
+        if not items:
+            totals.append(0)
+            continue
+        if items.__class__ is dict:
+            try:
+                vals = items.values()
+                t = sum(vals)
+                if t >= 0 and min(vals) >= 0:
+                    totals.append(t)
+                    continue
+            except TypeError:
+                pass
+        elif items.__class__ in (int, float) and items >= 0:
+            totals.append(items)
+            continue
+        totals.append(_slow_total(items, key, findings))
+    wage, business, costs, prop, transfer, payouts = totals
     net = wage + business - costs + prop + transfer
     counted = policy.insurance_payouts_count_as_income
     if payouts:
         if counted:
             net += payouts
         add(Finding("INC-04", "counted" if counted else "not_counted", {"amount": payouts}))
-    add(Finding("INC-01", "net", {
+    add(Finding("INC-01", "net_insurance" if payouts and counted else "net", {
         "net": net, "wage": wage, "business": business, "business_costs": costs,
-        "property": prop, "transfer": transfer,
-        "insurance_note_zh": f" + 理赔收入 {payouts:,.0f}" if payouts and counted else "",
-        "insurance_note_en": f" + insurance payouts {payouts:,.0f}" if payouts and counted else "",
-    }))
+        "property": prop, "transfer": transfer, "insurance_payouts": payouts}))
 
     declared = record.get("people_count")
-    people = declared if isinstance(declared, int) and not isinstance(declared, bool) and declared > 0 \
-        else people_count_members
+    if declared.__class__ is int and declared > 0:
+        people = declared
+    else:
+        people = people_count_members
     if people_count_members and people != people_count_members:
         add(Finding("PLS-12", "people_count", {"people_count": declared,
                                                 "coresident": people_count_members,
@@ -97,6 +112,6 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         "wage": wage, "business": business, "business_costs": costs, "property": prop,
         "transfer": transfer, "insurance_payouts": payouts, "insurance_counted": counted,
         "net": net, "people": people, "per_capita": per_capita,
-        "previous_net": previous if isinstance(previous, (int, float)) else None,
+        "previous_net": previous if previous.__class__ in (int, float) else None,
         "window": {"from": start, "to": end},
     }

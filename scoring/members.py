@@ -16,6 +16,7 @@ _COMPULSORY = frozenset(codes.COMPULSORY_SCHOOL_CODES)
 _COLLEGE = frozenset(codes.COLLEGE_SCHOOL_CODES)
 _NOT_IN_SCHOOL = frozenset((None, "", "preschool_child"))
 _ILL = frozenset(("serious_illness", "chronic"))
+_HEALTHY = ["healthy"]
 _MALE = frozenset(("son", "son_in_law", "grandson", "grandson_maternal", "father",
                    "father_in_law_w", "father_in_law_h", "grandfather", "grandfather_maternal",
                    "great_grandson", "nephew", "uncle"))
@@ -64,102 +65,106 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
     """Count member facts and append member-level plausibility findings."""
     f = Facts()
     ay, am, ad = as_of_ymd
+    as_md = f"{am:02d}-{ad:02d}"
     age_lo, age_hi = school_age
     add = findings.append
     seen_ids = {}
     spouse_sex = head_sex = None
-    n = 0
+    n = coresident = able = working = students = 0
     for m in members:
         n += 1
-        rel = m.get("relation")
-        sex = m.get("sex")
-        if m.get("coresident", True) is not False:
-            f.coresident += 1
+        get = m.get
+        rel = get("relation")
+        sex = get("sex")
+        if get("coresident") is not False:
+            coresident += 1
         if rel == "head":
             f.heads += 1
             head_sex = sex
-            f.head_id = m.get("id_number")
+            f.head_id = get("id_number")
         elif rel == "spouse":
             spouse_sex = sex
         elif sex == "female" and rel in _MALE or sex == "male" and rel in _FEMALE:
             add(Finding("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
 
         # ---- ID number (PLS-01..03) and birth date
-        birth = m.get("birth_date")
-        idn = m.get("id_number")
+        birth = get("birth_date")
+        idn = get("id_number")
         if idn:
-            if len(idn) in (20, 22) or idn[-1:] == "x" or idn != idn.strip():
-                idn = idn.strip().upper()[:18]
+            if len(idn) != 18 or idn[17] == "x" or idn[0] == " " or idn[-1] == " ":
+                idn = idn.strip().upper()
+                if len(idn) in (20, 22):
+                    idn = idn[:18]
+            body = idn[:17]
             if idn.startswith("999999"):
                 add(Finding("PLS-01", "placeholder", {"member": n, "relation": rel}))
-            elif len(idn) != 18 or not (idn[:17].isascii() and idn[:17].isdigit()):
+            elif len(idn) != 18 or not (body.isdigit() and body.isascii()):
                 add(Finding("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
             else:
-                if _CHECK[2 * int(idn[:17], 13) % 11] != idn[17]:
+                if _CHECK[2 * int(body, 13) % 11] != idn[17]:
                     add(Finding("PLS-01", "check_digit", {"member": n, "relation": rel}))
-                other = seen_ids.get(idn)
-                if other:
-                    add(Finding("PLS-01", "duplicate", {"member": n, "other": other}))
+                if idn in seen_ids:
+                    add(Finding("PLS-01", "duplicate", {"member": n, "other": seen_ids[idn]}))
                 else:
                     seen_ids[idn] = n
-                y, mo, d = int(idn[6:10]), int(idn[10:12]), int(idn[12:14])
-                if not _date_ok(y, mo, d):
-                    add(Finding("PLS-01", "bad_date", {"member": n, "relation": rel}))
-                else:
-                    from_id = f"{y:04d}-{mo:02d}-{d:02d}"
-                    if not birth:
-                        birth = from_id
-                    elif birth != from_id:
-                        add(Finding("PLS-02", "mismatch", {"member": n, "relation": rel,
-                                                           "recorded": birth, "from_id": from_id}))
-                id_sex = "male" if (ord(idn[16]) - 48) & 1 else "female"
-                if sex and sex != id_sex:
-                    add(Finding("PLS-03", "mismatch", {"member": n, "relation": rel,
-                                                       "recorded": sex, "from_id": id_sex}))
-        elif m.get("id_type", "resident_id") == "resident_id":
+                if not birth or birth.replace("-", "") != idn[6:14]:
+                    y, mo, d = int(idn[6:10]), int(idn[10:12]), int(idn[12:14])
+                    if not _date_ok(y, mo, d):
+                        add(Finding("PLS-01", "bad_date", {"member": n, "relation": rel}))
+                    else:
+                        from_id = f"{y:04d}-{mo:02d}-{d:02d}"
+                        if not birth:
+                            birth = from_id
+                        else:
+                            add(Finding("PLS-02", "mismatch", {
+                                "member": n, "relation": rel, "recorded": birth,
+                                "from_id": from_id}))
+                if sex and sex != ("male" if (ord(idn[16]) - 48) & 1 else "female"):
+                    add(Finding("PLS-03", "mismatch", {
+                        "member": n, "relation": rel, "recorded": sex,
+                        "from_id": "female" if sex == "male" else "male"}))
+        elif get("id_type", "resident_id") == "resident_id":
             add(Finding("PLS-01", "missing", {"member": n, "relation": rel}))
 
         age = None
-        if birth and len(birth) >= 10:
-            try:
-                by, bm, bd = int(birth[:4]), int(birth[5:7]), int(birth[8:10])
-                age = ay - by - ((am, ad) < (bm, bd))
-            except ValueError:
-                age = None
+        if birth and len(birth) == 10 and birth[:4].isdigit():
+            age = ay - int(birth[:4]) - (as_md < birth[5:])
         f.ages.append(age)
 
         # ---- health, labour, schooling
-        health = m.get("health") or ()
-        ill = False
-        for h in health:
-            if h in _ILL:
-                ill = True
-            elif h == "disabled":
+        health = get("health")
+        if health and health != _HEALTHY:
+            ill = False
+            for h in health:
+                if h in _ILL:
+                    ill = True
+                elif h == "disabled":
+                    f.disabled += 1
+            if ill:
+                f.ill += 1
+            if get("disability_type") and "disabled" not in health:
                 f.disabled += 1
-        if ill:
-            f.ill += 1
-        if m.get("disability_type") and "disabled" not in health:
-            f.disabled += 1
-        labour = m.get("labour_skill")
-        if labour in _ABLE:
-            f.able += 1
+        labour = get("labour_skill")
         if labour in _WORKING:
-            f.working += 1
-        wm = m.get("work_months")
-        if wm or m.get("work_location"):
+            working += 1
+            if labour != "weak":
+                able += 1
+        wm = get("work_months")
+        if wm or get("work_location"):
             f.workers += 1
             if wm:
                 f.work_months += wm
-        school = m.get("school_status")
+        school = get("school_status")
         in_school = school not in _NOT_IN_SCHOOL
         if in_school:
-            f.students += 1
+            students += 1
             if school in _COLLEGE:
                 f.college += 1
-        edu = m.get("education")
-        if edu and school:
-            add(Finding("PLS-06", "both", {"member": n, "relation": rel}))
-        elif not edu and not school:
+        edu = get("education")
+        if edu:
+            if school:
+                add(Finding("PLS-06", "both", {"member": n, "relation": rel}))
+        elif not school:
             add(Finding("PLS-06", "neither", {"member": n, "relation": rel}))
         if age is not None:
             if school:
@@ -171,25 +176,31 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
                 if labour in _WORKING:
                     add(Finding("PLS-07", "child_labour", {"member": n, "relation": rel,
                                                            "age": age, "labour": labour}))
-            elif (age <= WORKING_AGE_MAX and labour == "none" and not in_school
-                  and (not health or health == ["healthy"])):
+            elif (labour == "none" and age <= WORKING_AGE_MAX and not in_school
+                  and (not health or health == _HEALTHY)):
                 add(Finding("PLS-07", "no_labour", {"member": n, "relation": rel,
                                                     "age": age, "labour": labour}))
-            if age_lo <= age <= age_hi and (not in_school or m.get("dropout_reason")):
-                f.out_of_school.append((n, rel, age, m.get("dropout_reason")))
+            if age_lo <= age <= age_hi and (not in_school or get("dropout_reason")):
+                f.out_of_school.append((n, rel, age, get("dropout_reason")))
 
         # ---- social protection and insurance
-        if m.get("dibao", "none") not in ("none", None):
+        dibao = get("dibao")
+        if dibao and dibao != "none":
             f.dibao += 1
-        if m.get("tekun", "none") not in ("none", None):
+        tekun = get("tekun")
+        if tekun and tekun != "none":
             f.tekun += 1
-        if m.get("resident_medical_insurance") is False and not m.get("employee_medical_insurance"):
-            f.uninsured.append((n, rel, m.get("uninsured_reason")))
-        phone = m.get("phone")
+        if get("resident_medical_insurance") is False and not get("employee_medical_insurance"):
+            f.uninsured.append((n, rel, get("uninsured_reason")))
+        phone = get("phone")
         if phone and not is_mobile(phone):
             add(Finding("PLS-08", "member", {"member": n}))
 
     f.count = n
+    f.coresident = coresident
+    f.able = able
+    f.working = working
+    f.students = students
     if head_sex and spouse_sex and head_sex == spouse_sex:
         add(Finding("PLS-04", "head_spouse", {"sex": head_sex}))
     if n == 0:

@@ -5,6 +5,7 @@ Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scor
 from __future__ import annotations
 
 from .findings import Finding
+from .income import _amount
 from .members import is_mobile
 
 
@@ -34,8 +35,11 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
                                                   "max": policy.per_capita_suspicious_above}))
     if facts.work_months and wage:
         migrant = ((record.get("income") or {}).get("wage") or {})
-        migrant = migrant.get("migrant_work", 0) if isinstance(migrant, dict) else 0
-        if migrant:
+        try:
+            migrant = _amount(migrant.get("migrant_work")) if isinstance(migrant, dict) else 0
+        except ValueError:
+            migrant = 0
+        if migrant > 0:
             monthly = round(migrant / facts.work_months, 2)
             if monthly < policy.monthly_wage_min:
                 add(Finding("PLS-10", "monthly_wage_low", {

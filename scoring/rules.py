@@ -43,9 +43,15 @@ def _rule(rule_id, title_zh, title_en, source, overridable=False, **messages):
 _rule("INC-01", "家庭纯收入", "Family net income",
       "domain.md §4.1 (csqiuzhi.com formula; 2023 collection schema columns)",
       net=(_I, "家庭纯收入 {net} 元 = 工资性 {wage} + 生产经营性 {business} − 生产经营性支出 "
-                "{business_costs} + 财产性 {property} + 转移性 {transfer}{insurance_note_zh}",
+                "{business_costs} + 财产性 {property} + 转移性 {transfer}",
            "Family net income {net} yuan = wages {wage} + business {business} − business costs "
-           "{business_costs} + property {property} + transfers {transfer}{insurance_note_en}"))
+           "{business_costs} + property {property} + transfers {transfer}"),
+      net_insurance=(_I, "家庭纯收入 {net} 元 = 工资性 {wage} + 生产经营性 {business} − 生产经营性支出 "
+                         "{business_costs} + 财产性 {property} + 转移性 {transfer} + 理赔收入 "
+                         "{insurance_payouts}",
+                     "Family net income {net} yuan = wages {wage} + business {business} − "
+                     "business costs {business_costs} + property {property} + transfers "
+                     "{transfer} + insurance payouts {insurance_payouts}"))
 _rule("INC-02", "人均纯收入", "Per-capita net income",
       "domain.md §4.1 (人均纯收入 = 家庭纯收入 ÷ 家庭共同生活人口数)",
       per_capita=(_I, "人均纯收入 {per_capita} 元 = 家庭纯收入 {net} 元 ÷ 共同生活人口 {people} 人",
@@ -68,7 +74,9 @@ _rule("INC-04", "理赔收入是否计入", "Insurance payouts in income",
                    "Insurance payouts of {amount} yuan are not counted as income (local policy)"))
 _rule("INC-05", "收支金额不得为负", "Amounts must not be negative", "domain.md §4.1",
       negative=(_E, "{field} 金额为负数（{amount} 元），按 0 计算",
-                "{field} is negative ({amount} yuan); counted as 0"))
+                "{field} is negative ({amount} yuan); counted as 0"),
+      not_a_number=(_E, "{field} 不是金额（{value}），按 0 计算",
+                    "{field} is not an amount ({value}); counted as 0"))
 
 # ---- 合规自付支出 (domain.md §4.3) ------------------------------------------------------------
 _rule("SPD-01", "合规自付支出", "Eligible self-paid spending", "002 (five kinds; domain.md §4.3)",

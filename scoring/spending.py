@@ -17,9 +17,14 @@ def compute(record: dict, facts, findings: list) -> dict:
     by_kind = {}
     excluded = {}
     for kind in KINDS:
-        v = _amount(sp.get(kind))
+        try:
+            v = _amount(sp.get(kind))
+        except ValueError:
+            add(Finding("INC-05", "not_a_number", {"field": f"spending.{kind}",
+                                                   "value": str(sp.get(kind))}))
+            v = 0
         if v < 0:
-            add(Finding("INC-05", "negative", {"field": "spending", "amount": v}))
+            add(Finding("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
             v = 0
         by_kind[kind] = v
     housing = by_kind["housing"]

@@ -66,3 +66,42 @@ def with_income(rec: dict, per_capita_net: float) -> dict:
     rec["income"] = {"wage": {"migrant_work": per_capita_net * people}, "business": {},
                      "business_costs": {}, "property": {}, "transfer": {}, "insurance_payouts": 0}
     return rec
+
+
+def fired(assessment) -> set[str]:
+    """{"RULE-ID:variant", ...} of an assessment's findings."""
+    return {f"{f.rule_id}:{f.variant}" for f in assessment.findings}
+
+
+def not_info(assessment) -> set[str]:
+    return {f"{f.rule_id}:{f.variant}" for f in assessment.findings if f.severity != "info"}
+
+
+def run(mutate=None, region="640122", year=2020, history=None, as_of=None, record=None):
+    """Assess a fresh base household after ``mutate(record)`` (which edits it in place)."""
+    import scoring
+    rec = record if record is not None else household()
+    if mutate is not None:
+        mutate(rec)
+    return scoring.assess(rec, scoring.load_policy(region, year), history, as_of)
+
+
+def set_in(path: str, value):
+    """A mutator that sets a nested key: set_in("guarantees.house_grade", "C")."""
+    def mutate(rec):
+        keys = path.split(".")
+        target = rec
+        for k in keys[:-1]:
+            target = target[int(k)] if isinstance(target, list) else target.setdefault(k, {})
+        if isinstance(target, list):
+            target[int(keys[-1])] = value
+        else:
+            target[keys[-1]] = value
+    return mutate
+
+
+def chain(*mutators):
+    def mutate(rec):
+        for m in mutators:
+            m(rec)
+    return mutate
