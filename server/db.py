@@ -44,9 +44,10 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
 def _configure_sqlite(engine: Engine) -> None:
     """WAL + synchronous=FULL (a commit is on disk), foreign keys, and real transactions.
 
-    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the one used:
-    BEGIN IMMEDIATE takes the write lock up front, so concurrent writers wait (busy timeout)
-    instead of failing on lock upgrade.
+    pysqlite's own transaction handling is switched off so that SQLAlchemy's BEGIN is the one used.
+    Transactions start deferred (readers never block writers in WAL mode); a transaction marked with
+    `begin_write(session)` starts with BEGIN IMMEDIATE, taking the write lock up front so that
+    concurrent writers wait (busy timeout) instead of failing on a lock upgrade.
     """
 
     @event.listens_for(engine, "connect")
@@ -61,12 +62,32 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        immediate = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_OPTION = "shoudi_write"
+
+
+def begin_write(session: Session) -> None:
+    """Make the session's next work a write transaction; a read-only transaction in progress ends.
+
+    On SQLite the write lock is taken at BEGIN (BEGIN IMMEDIATE); elsewhere it only starts a fresh
+    transaction. Call it before the reads that decide a write (e.g. "does this instanceID exist?").
+    """
+    if session.in_transaction():
+        if session.connection().get_execution_options().get(WRITE_OPTION):
+            return
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("begin_write() called with unflushed changes in a read transaction")
+        session.commit()
+    session.connection(execution_options={WRITE_OPTION: True})
 
 
 def init_app(app: Flask) -> Database:
     db = Database(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
     app.extensions["shoudi.db"] = db
+    app.teardown_request(_close_session)     # end of each request, even inside an outer app context
     app.teardown_appcontext(_close_session)
     return db
 
@@ -89,9 +110,11 @@ def _close_session(_exc: BaseException | None) -> None:
 
 
 @contextmanager
-def session_scope(app: Flask) -> Iterator[Session]:
+def session_scope(app: Flask, *, write: bool = True) -> Iterator[Session]:
     """A session that commits on success and rolls back on error (CLI, jobs, background work)."""
     session = get_db(app).sessionmaker()
+    if write:
+        begin_write(session)
     try:
         yield session
         session.commit()

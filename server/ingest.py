@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server import plugins
-from server.db import get_db
+from server.db import begin_write, get_db
 from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
 from server.storage import BlobStore, get_blobs
 
@@ -62,6 +62,7 @@ def process_version(app: Flask, version_id: int, *, force: bool = False,
     """Run the pipeline on one version; returns its resulting state ('done', 'failed', or 'missing')."""
     steps = list(plugins.processing_steps() if steps is None else steps)
     session = get_db(app).sessionmaker()
+    begin_write(session)
     try:
         version = session.get(SubmissionVersion, version_id, with_for_update=True)
         if version is None:

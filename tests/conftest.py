@@ -104,14 +104,16 @@ def client(app):
 
 @pytest.fixture
 def db_session(app):
-    """A session on the test app's database, inside an app context. Commit to make rows visible."""
+    """A session on the test app's database. Commit to make rows visible to requests.
+
+    No app context is held open: requests made with `client` get their own context and session.
+    """
     from server.db import get_db
 
-    with app.app_context():
-        session = get_db(app).sessionmaker()
-        yield session
-        session.rollback()
-        session.close()
+    session = get_db(app).sessionmaker()
+    yield session
+    session.rollback()
+    session.close()
 
 
 @pytest.fixture

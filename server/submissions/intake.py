@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from server.db import begin_write
 from server.errors import ApiError
 from server.models import Attachment, Form, FormVersion, Project, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
@@ -62,6 +63,7 @@ def receive(session: Session, blobs: BlobStore, *, project: Project, xml: bytes,
     instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
     expected = header.file_names(form_version.binary_fields or [])
     for attempt in (1, 2):
+        begin_write(session)
         try:
             return _store(session, blobs, form=form, form_version=form_version, header=header, xml=xml,
                           xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
