@@ -74,7 +74,7 @@ def decide(record: dict, income: dict, spending_total: float, guarantees: dict, 
         if pc < floor:
             out["relative_poverty"] = True
             add(Finding("CAT-06", "quantitative", {
-                **data, "base": rule.get("base_value"), "base_year": rule.get("base_year"),
+                **data, "base": rule.get("base_value"), "base_year": str(rule.get("base_year")),
                 "ratio_pct": round(float(rule.get("ratio", 0)) * 100, 1)}))
         elif "not_met" in guarantees.values():
             out["relative_poverty"] = True
