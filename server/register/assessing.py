@@ -28,13 +28,13 @@ def history_for(session: Session, household: Household) -> dict:
 
 
 def summary(result: Mapping[str, Any]) -> dict:
-    """Category and the two eligibilities the workflow guards read, from ``Assessment.to_dict()``."""
+    """Category and the two eligibilities the workflow guards read, from ``Assessment.to_dict()``:
+    a household is eligible for identification when scoring assigns it a monitoring category; it is
+    eligible for risk elimination when the elimination assessment (elimination form) says so."""
+    category = result.get("category")
     elimination = result.get("elimination")
-    if isinstance(elimination, Mapping):
-        elimination_eligible = elimination.get("eligible")
-    else:
-        elimination_eligible = result.get("elimination_eligible")
-    return {"category": result.get("category"), "eligible": result.get("eligible"),
+    elimination_eligible = elimination.get("eligible") if isinstance(elimination, Mapping) else None
+    return {"category": category, "eligible": category is not None,
             "elimination_eligible": elimination_eligible}
 
 

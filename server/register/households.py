@@ -132,11 +132,11 @@ def _sync_members(session: Session, household: Household, record: Mapping, actor
         keep.add(id_number)
         member = existing.get(id_number) or session.scalar(select(Member).where(Member.id_number == id_number))
         if member is None:
-            member = Member(household_id=household.id, id_number=id_number)
-            session.add(member)
+            member = Member(id_number=id_number)
+            household.members.append(member)
         elif member.household_id != household.id:
             moved_from = member.household_id
-            member.household_id = household.id
+            member.household = household
             audit.record(session, "household.version", actor=actor, entity_type="member", entity_id=member.id,
                          household_id=household.id, region_code=household.region_code,
                          before={"household_id": moved_from}, after={"household_id": household.id})

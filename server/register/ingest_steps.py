@@ -1,8 +1,9 @@
 """Processing steps the register adds to the ingest pipeline (after the foundation's "parse").
 
 "score": the parsed record, laid over the household's current record when it updates one, is scored
-under ``scoring.load_policy(region, year)``; "register": the household, its new version and the
-assessment are written. A self-declaration opens an identification case (entry channel
+under ``scoring.load_policy(region, year)`` (year of the survey date); "register": the household, its
+new version and the assessment are written. When no policy covers the region and year the record is
+still registered, unscored, and the audit log says why. A self-declaration opens an identification case (entry channel
 self_declaration) when none is open. Submissions without a household record are left alone.
 """
 from __future__ import annotations
@@ -50,7 +51,10 @@ def score(ctx: StepContext) -> None:
     try:
         result, policy = score_record(ctx.session, household, merged, region_code=region)
     except scoring.PolicyNotFound as exc:
-        raise ProcessingError(f"no scoring policy: {exc}") from exc
+        # The record is still applied (without an assessment) and the gap is audited; the workflow
+        # then shows "assessment missing" and a re-scoring job fills it in once a policy exists.
+        ctx.results["unscored"] = str(exc)
+        return
     ctx.results["score"] = (result, policy)
 
 
@@ -72,6 +76,11 @@ def apply_to_register(ctx: StepContext) -> None:
     if "score" in ctx.results:
         result, policy = ctx.results["score"]
         store_assessment(ctx.session, applied.household, applied.version, result, policy, actor=actor)
+    elif "unscored" in ctx.results:
+        from . import audit
+        audit.record(ctx.session, "assessment.create", actor=actor, entity_type="household_version",
+                     entity_id=applied.version.id, household_id=applied.household.id,
+                     region_code=applied.household.region_code, after={"unscored": ctx.results["unscored"]})
     if record.get("self_declaration"):
         from sqlalchemy import select
 

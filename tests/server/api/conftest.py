@@ -1,0 +1,1 @@
+from tests.server.register.world import api, world  # noqa: F401
