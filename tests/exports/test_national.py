@@ -101,3 +101,19 @@ def test_phone_check(household):
     household["record"]["phone"] = "0938-1234567"
     _, summary = _write([household], "households")
     assert summary.issues_by_code == {issues.PHONE_INVALID: 1}
+
+
+def test_a_real_assessment_feeds_the_income_columns():
+    """The export reads scoring's Assessment.to_dict() as it is, not a hand-made copy."""
+    from scoring import assessment, policy
+
+    hh = make_household()
+    result = assessment.assess(hh["record"], policy.load_policy("620171101201", 2025)).to_dict()
+    hh["assessment"] = result
+    lay = layout.builtin("households")
+    wb, summary = _write([hh], "households")
+    values = dict(zip(lay.headers, next(wb["户信息"].iter_rows(min_row=4, values_only=True))))
+    assert values["人均纯收入（元）"] == round(result["income"]["per_capita"], 2)
+    assert values["家庭纯收入（元）"] == result["income"]["net"]
+    assert values["工资性收入（元）"] == result["income"]["wage"]
+    assert values["合规自付支出（元）"] == result["spending"]["total"]
