@@ -328,7 +328,7 @@ _rule("PLS-10", "收入合理性", "Income plausibility", "Gzuwkj 5_15_023, 1111
                         "Wages {wage} yuan ÷ {months} months worked = {monthly} yuan a month < {min} yuan"))
 _rule("PLS-11", "享受低保特困须有转移性收入", "低保/特困 needs transfer income",
       "Gzuwkj 4_11_013 (domain.md §4.5)",
-      no_transfer=(_W, "有 {count} 名成员享受{scheme_zh}，但{item_zh} 为 0",
+      no_transfer=(_W, "有 {count} 名成员享受{scheme_zh}，但{item_zh}为 0",
                    "{count} members receive {scheme_en}, but {item_en} is 0"))
 _rule("PLS-12", "家庭成员结构", "Household members", "domain.md §3.2 (与户主关系)",
       no_members=(_E, "没有家庭成员", "No household members"),
