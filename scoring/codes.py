@@ -384,11 +384,22 @@ UNINSURED_REASON = _cl("uninsured_reason", "未参加基本医疗保险原因", 
     ("other", "其他原因", "Other reasons"),
 ], "docs/household-record.md (members[].uninsured_reason); inferred")
 
+ALLEVIATED_CLASS = _cl("alleviated_class", "脱贫户分类（安徽 2020）", "Class of formerly-poor household (Anhui 2020)", [
+    ("monitored", "脱贫监测户", "Monitored formerly-poor household"),
+    ("entitled", "享受政策的脱贫户", "Formerly-poor household keeping its policies"),
+    ("not_entitled", "不享受政策的脱贫户", "Formerly-poor household no longer receiving subsidy-type funds"),
+], "003 (domain.md §1); used where the policy sets alleviated_class_line")
+
+GUARANTEE_STATUS = _cl("guarantee_status", "保障状况", "Guarantee status", [
+    ("met", "已保障", "Met"), ("not_met", "未保障", "Not met"), ("unknown", "未核实", "Not verified"),
+], "scoring (三保障 + 饮水 outcome)")
+
 ALL: dict[str, CodeList] = {cl.name: cl for cl in [
     YES_NO, SEX, ID_TYPE, HOUSEHOLD_TYPE, CATEGORY, RELATION, EDUCATION, SCHOOL_STATUS,
     DROPOUT_REASON, LABOUR_SKILL, HEALTH, POLITICAL, ETHNICITY, DISABILITY_TYPE, DISABILITY_GRADE,
     WORK_LOCATION, EMPLOYMENT_CHANNEL, DIBAO, TEKUN, PUBLIC_JOB_TYPE, HOUSE_GRADE, RISK, DISASTER,
-    MEASURE, ELIMINATION_METHOD, EXCLUSION, SPENDING, UNINSURED_REASON,
+    MEASURE, ELIMINATION_METHOD, EXCLUSION, SPENDING, UNINSURED_REASON, ALLEVIATED_CLASS,
+    GUARANTEE_STATUS,
 ]}
 
 
