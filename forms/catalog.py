@@ -132,7 +132,7 @@ _members = group("member", "家庭成员", "Household members", forms=(HS,), rep
       export="证件号码",
       constraint=(f"({_IS_OTHER_ID} or (({id_valid('.')}) and (${{id_type}} = 'disability_cert' "
                   f"or string-length(.) = 18))) and (${{relation}} != 'head' or "
-                  f"substring(., 1, 18) = substring(${{head_id_number}}, 1, 18))"),
+                  f"substr(., 0, 18) = substr(${{head_id_number}}, 0, 18))"),
       constraint_msg=(_ID_MSG[0] + "；户主本人的号码须与户主证件号码一致",
                       _ID_MSG[1] + "; the head's number must match the head's ID above")),
     select("sex_entered", "sex", relevant=_IS_OTHER_ID),

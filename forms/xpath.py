@@ -1,7 +1,8 @@
 """ODK XPath expressions shared by several catalog fields (ID check digit, ID-derived values, age).
 
-All use XPath 1.0 ``substring(s, start, length)`` (1-based), which both JavaRosa and the ODK Web
-Forms engine evaluate; ODK's own ``substr(s, start, end)`` is 0-based and is not used here.
+They use ODK's ``substr(s, start, end)`` — 0-based start, exclusive end — because JavaRosa (ODK
+Collect) has no XPath 1.0 ``substring()``; the ODK Web Forms engine evaluates both.
+Character n (1-based) of ``s`` is ``substr(s, n - 1, n)``.
 """
 from __future__ import annotations
 
@@ -23,20 +24,20 @@ def id_valid(ref: str = ".", *, allow_disability_cert: bool = True) -> str:
     accepted; its first 18 characters are checked.
     """
     tail = "([0-9]{2}|[0-9]{4})?" if allow_disability_cert else ""
-    total = " + ".join(f"substring({ref}, {i}, 1) * {w}" for i, w in enumerate(ID_WEIGHTS, start=1))
+    total = " + ".join(f"substr({ref}, {i - 1}, {i}) * {w}" for i, w in enumerate(ID_WEIGHTS, start=1))
     return (f"regex({ref}, '^[0-9]{{6}}(19|20)[0-9]{{2}}(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
             f"[0-9]{{3}}[0-9X]{tail}$') and "
-            f"substring('{ID_CHECK_CHARS}', (({total}) mod 11) + 1, 1) = substring({ref}, 18, 1)")
+            f"starts-with(substr('{ID_CHECK_CHARS}', ({total}) mod 11, 11), substr({ref}, 17, 18))")
 
 
 def id_birth_date(ref: str) -> str:
     """YYYY-MM-DD from characters 7–14 of an ID number."""
-    return f"concat(substring({ref}, 7, 4), '-', substring({ref}, 11, 2), '-', substring({ref}, 13, 2))"
+    return f"concat(substr({ref}, 6, 10), '-', substr({ref}, 10, 12), '-', substr({ref}, 12, 14))"
 
 
 def id_sex(ref: str) -> str:
     """'male' when the 17th character is odd, else 'female'."""
-    return f"if(substring({ref}, 17, 1) mod 2 = 1, 'male', 'female')"
+    return f"if(substr({ref}, 16, 17) mod 2 = 1, 'male', 'female')"
 
 
 def age_on(birth_ref: str, day_expr: str = "today()") -> str:

@@ -9,8 +9,9 @@ def test_check_digit_of_published_examples():
     assert id_check_digit("44052418800101001") == "4"
 
 
-def test_constraint_uses_one_based_substring_not_substr():
+def test_constraint_uses_odk_substr_zero_based_with_end_index():
     expr = id_valid(".")
-    assert "substring(., 1, 1) * 7" in expr and "substring(., 17, 1) * 2" in expr
-    assert "substr(" not in expr.replace("substring(", "")
-    assert "mod 11" in expr and "'10X98765432'" in expr
+    # JavaRosa (ODK Collect) has no XPath 1.0 substring(); character n is substr(s, n - 1, n)
+    assert "substring(" not in expr
+    assert "substr(., 0, 1) * 7" in expr and "substr(., 16, 17) * 2" in expr
+    assert "substr(., 17, 18)" in expr and "mod 11" in expr and "'10X98765432'" in expr
