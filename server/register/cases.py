@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_app_context
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -37,7 +37,9 @@ class CaseError(ValueError):
 
 
 def _calendar():
-    """The app's working-day calendar (loaded once per app)."""
+    """The app's working-day calendar (loaded once per app; the packaged one outside an app)."""
+    if not has_app_context():
+        return load_calendar(lenient=True)
     ext = current_app.extensions
     if "shoudi.calendar" not in ext:
         ext["shoudi.calendar"] = load_calendar(current_app.config.get("CALENDAR_FILE") or None, lenient=True)
@@ -46,6 +48,8 @@ def _calendar():
 
 def _region_config():
     """The per-region procedure configuration (WORKFLOW_REGIONS_FILE), validated once per app."""
+    if not has_app_context():
+        return None
     ext = current_app.extensions
     if "shoudi.workflow_regions" not in ext:
         path = current_app.config.get("WORKFLOW_REGIONS_FILE")
