@@ -61,8 +61,6 @@ _rule("INC-02", "人均纯收入", "Per-capita net income",
                  "No co-resident people: per-capita income cannot be computed"))
 _rule("INC-03", "收入统计期", "Income period",
       "000 and Anhui 2020: 界定月份的上年月份至当年上一月 (domain.md §2.2)",
-      window=(_I, "收入统计期 {start} 至 {end}（界定月份前 12 个月）",
-              "Income period {start} to {end} (the 12 months before the month of assessment)"),
       no_survey_date=(_W, "未填写调查日期，收入统计期按评估日期 {as_of} 推算为 {start} 至 {end}",
                       "No survey date: the income period {start} to {end} is taken from the "
                       "assessment date {as_of}"))

@@ -2,11 +2,19 @@
 import pytest
 
 from scoring import RULES, codes
+from scoring.rules import EXCLUSION_RULE
 from scoring_factories import chain, fired, run, set_in, with_income
 
-CASES = [(f"EXC-{i:02d}:hit", code, set_in(f"exclusions.{code}", True), True)
-         for i, code in enumerate(codes.EXCLUSION.codes, start=1)]
-CASES += [
+CASES = [
+    ("EXC-01:hit", "public_employee", set_in("exclusions.public_employee", True), True),
+    ("EXC-02:hit", "large_grower_or_deposits", set_in("exclusions.large_grower_or_deposits", True), True),
+    ("EXC-03:hit", "vehicle", set_in("exclusions.vehicle", True), True),
+    ("EXC-04:hit", "town_property", set_in("exclusions.town_property", True), True),
+    ("EXC-05:hit", "company", set_in("exclusions.company", True), True),
+    ("EXC-06:hit", "large_compensation", set_in("exclusions.large_compensation", True), True),
+    ("EXC-07:hit", "high_fee_school", set_in("exclusions.high_fee_school", True), True),
+    ("EXC-08:hit", "village_cadre_pay", set_in("exclusions.village_cadre_pay", True), True),
+
     ("EXC-03:hit", "answered no", set_in("exclusions.vehicle", False), False),
     ("EXC-05:hit", "Yiyuan does not use the company predicate", set_in("exclusions.company", True), False),
     ("EXC-03:may_admit", "Ningxia: vehicle but unsafe only house", chain(
@@ -52,3 +60,7 @@ def test_override_without_reason_or_on_non_overridable_rule_is_ignored():
             region="150102", year=2021, history=hist)
     assert all(f.override is None for f in a.findings)
     assert {"EXC-03", "PLS-01"} <= set(a.needs_review)
+
+
+def test_rule_ids_follow_the_code_list_order():
+    assert [EXCLUSION_RULE[c] for c in codes.EXCLUSION.codes] == [f"EXC-{i:02d}" for i in range(1, 9)]
