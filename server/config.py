@@ -68,6 +68,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WORKFLOW_REGIONS_FILE", None, "JSON choosing the procedure (and parameters) per region-code prefix; "
             "see docs/workflow.md. Default: Inner Mongolia 8 steps under 15…, simplified elsewhere.", _opt_str),
     Setting("API_TOKEN_HOURS", 12, "Lifetime of REST API bearer tokens, in hours.", int),
+    Setting("FROZEN_TODAY", None, "Pin the workflow's date (ISO `YYYY-MM-DD`) for demos and tests; leave unset "
+            "in production.", _opt_str),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
