@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -123,18 +124,24 @@ def _assign(target: dict, path: str, value) -> None:
     target[leaf] = value
 
 
+@lru_cache(maxsize=None)
+def _form_fields(form_id: str) -> tuple[dict[str, Field], dict[str, Group]]:
+    fields: dict[str, Field] = {}
+    repeats: dict[str, Group] = {}
+    for groups, f in fields_of(form_id):
+        if f.name in fields:
+            raise SubmissionParseError(f"catalog error: {f.name!r} appears twice in {form_id}")
+        fields[f.name] = f
+        for g in groups:
+            if g.repeat:
+                repeats[g.name] = g
+    return fields, repeats
+
+
 class _Reader:
     def __init__(self, form_id: str):
         self.form_id = form_id
-        self.fields: dict[str, Field] = {}
-        self.repeats: dict[str, Group] = {}
-        for groups, f in fields_of(form_id):
-            if f.name in self.fields:
-                raise SubmissionParseError(f"catalog error: {f.name!r} appears twice in {form_id}")
-            self.fields[f.name] = f
-            for g in groups:
-                if g.repeat:
-                    self.repeats[g.name] = g
+        self.fields, self.repeats = _form_fields(form_id)
         self.flat: dict[str, object] = {}
         self.raw: dict[str, str | None] = {}
         self.attachments: list[str] = []

@@ -112,3 +112,16 @@ def test_attachment_names_are_listed_and_must_be_bare_file_names():
 def test_oversized_input_is_refused():
     with pytest.raises(SubmissionParseError, match="larger"):
         parse_submission(b"<data id='x'>" + b" " * (forms.submission.MAX_BYTES + 1) + b"</data>")
+
+
+def test_engine_instance_fixture_parses_without_node():
+    """tests/forms/data/household_survey_instance.xml was serialised by the ODK Web Forms engine."""
+    from pathlib import Path
+    xml = (Path(__file__).parent / "data" / "household_survey_instance.xml").read_bytes()
+    parsed = parse_submission(xml)
+    rec = parsed.record
+    assert parsed.form_id == "household_survey" and len(rec["members"]) == 4
+    assert [m["relation"] for m in rec["members"]] == ["head", "spouse", "son", "mother"]
+    assert rec["members"][0]["id_number"] == rec["head_id_number"]
+    assert sum(rec["income"]["wage"].values()) == 30000 and rec["income"]["previous_net"] == 41000
+    assert parsed.entity["create"] and parsed.entity["properties"]["people_count"] == "4"
