@@ -15,6 +15,7 @@ BLUEPRINTS = (
     "server.health:bp",
     "server.openrosa.views:bp",
     "server.api:bp",
+    "server.register.openrosa_entities:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.

@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("shoudi.errors")
 
-OPENROSA_BLUEPRINTS = {"openrosa"}
+OPENROSA_BLUEPRINTS = {"openrosa", "openrosa_entities"}  # the latter: server/register/openrosa_entities.py
 
 
 class ApiError(Exception):

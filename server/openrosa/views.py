@@ -129,8 +129,10 @@ def manifest(pid: int, xml_form_id: str, token: str | None):
     actor, project = _access(pid, token)
     version = _readable_form(actor, project, xml_form_id).current_version
     base = f"{_base_url(token)}/projects/{project.id}/forms/{quote(xml_form_id, safe='')}/attachments/"
-    return wire.manifest([wire.ManifestEntry(m.name, m.md5, base + quote(m.name, safe=""))
-                          for m in version.media])
+    entries = [wire.ManifestEntry(m.name, m.md5, base + quote(m.name, safe="")) for m in version.media]
+    from server.register.openrosa_entities import manifest_entries  # the households entity list
+    entries += manifest_entries(actor, project, version, _base_url(token))
+    return wire.manifest(entries)
 
 
 @route("/projects/<int:pid>/forms/<xml_form_id>/attachments/<name>", methods=["GET"])

@@ -73,12 +73,16 @@ class ManifestEntry:
     filename: str
     md5: str
     download_url: str
+    type: str | None = None            # "entityList" for an entity list (openrosa.md §2)
+    integrity_url: str | None = None
 
 
 def manifest(entries: list[ManifestEntry]) -> Response:
     parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f'<manifest xmlns="{MANIFEST_NS}">']
     for e in entries:
-        parts.append(f"<mediaFile><filename>{escape(e.filename)}</filename><hash>md5:{e.md5}</hash>"
-                     f"<downloadUrl>{escape(e.download_url)}</downloadUrl></mediaFile>")
+        kind = f' type="{escape(e.type)}"' if e.type else ""
+        integrity = f"<integrityUrl>{escape(e.integrity_url)}</integrityUrl>" if e.integrity_url else ""
+        parts.append(f"<mediaFile{kind}><filename>{escape(e.filename)}</filename><hash>md5:{e.md5}</hash>"
+                     f"<downloadUrl>{escape(e.download_url)}</downloadUrl>{integrity}</mediaFile>")
     parts.append("</manifest>")
     return openrosa_headers(_xml_response("".join(parts), 200))

@@ -1,0 +1,111 @@
+"""The households entity list over OpenRosa: per-collector CSV, manifest entityList entry, ETag/304,
+integrity endpoint."""
+import csv
+import io
+
+import pytest
+from lxml import etree
+
+from server.accounts import create_project, issue_token
+from server.publishing import publish
+from server.register.entities import entity_properties
+from server.register.households import apply_record
+from server.storage import get_blobs
+from tests.server.register.world import record
+
+FOLLOWUP = """<?xml version="1.0" encoding="UTF-8"?>
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"
+        xmlns:jr="http://openrosa.org/javarosa">
+  <h:head><h:title>Follow-up</h:title>
+    <model>
+      <instance><data id="followup_visit" version="1"><hh/><meta><instanceID/></meta></data></instance>
+      <instance id="households" src="jr://file-csv/households.csv"/>
+      <bind nodeset="/data/hh" type="string"/>
+    </model>
+  </h:head>
+  <h:body><select1 ref="/data/hh"><label>户</label>
+    <itemset nodeset="instance('households')/root/item"><value ref="name"/><label ref="label"/></itemset>
+  </select1></h:body>
+</h:html>""".encode()
+OR = {"X-OpenRosa-Version": "1.0"}
+
+
+@pytest.fixture
+def setup(app, db_session, world):
+    project = create_project(db_session, "土左旗", "150121000000")
+    publish(db_session, get_blobs(app), project, FOLLOWUP)
+    mine = apply_record(db_session, record())
+    theirs = apply_record(db_session, record(region_code="150121100202", head_name="赵四",
+                                             head_id_number="150121197001010013", members=[]))
+    tokens = {name: issue_token(db_session, world.users[name], project).token
+              for name in ("collector", "collector_other", "county")}
+    db_session.commit()
+    return {"pid": project.id, "mine": mine.household, "theirs": theirs.household, "tokens": tokens}
+
+
+def _base(setup, user):
+    return f"/v1/key/{setup['tokens'][user]}/projects/{setup['pid']}"
+
+
+def test_manifest_lists_the_entity_list_with_integrity_url(client, setup):
+    response = client.get(_base(setup, "collector") + "/forms/followup_visit/manifest", headers=OR)
+    assert response.status_code == 200
+    doc = etree.fromstring(response.data)
+    ns = {"m": "http://openrosa.org/xforms/xformsManifest"}
+    entry = doc.find("m:mediaFile", ns)
+    assert entry.get("type") == "entityList"
+    assert entry.findtext("m:filename", namespaces=ns) == "households.csv"
+    assert entry.findtext("m:hash", namespaces=ns).startswith("md5:")
+    assert entry.findtext("m:integrityUrl", namespaces=ns).endswith("/datasets/households/integrity")
+
+
+def test_csv_holds_only_the_collectors_villages(client, setup):
+    url = _base(setup, "collector") + "/forms/followup_visit/attachments/households.csv"
+    response = client.get(url)
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode())))
+    from forms import ENTITY_PROPERTIES
+    assert rows[0] == ["name", "label", "__version", *ENTITY_PROPERTIES]
+    assert [r[0] for r in rows[1:]] == [setup["mine"].entity_id]
+    row = dict(zip(rows[0], rows[1]))
+    assert row["label"] == "甲村-王大山" and row["__version"] == "1"
+    assert row["wage_migrant_work"] == "6000" and row["school_dropout"] == "no" and row["risks"] == "illness"
+    other = client.get(_base(setup, "collector_other") + "/forms/followup_visit/attachments/households.csv")
+    assert [r[0] for r in csv.reader(io.StringIO(other.data.decode()))][1:] == [setup["theirs"].entity_id]
+    county = client.get(_base(setup, "county") + "/forms/followup_visit/attachments/households.csv")
+    assert len(county.data.decode().strip().splitlines()) == 3
+
+
+def test_etag_304_until_the_list_changes(client, db_session, setup):
+    url = _base(setup, "collector") + "/forms/followup_visit/attachments/households.csv"
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    manifest = client.get(_base(setup, "collector") + "/forms/followup_visit/manifest", headers=OR)
+    assert etag.strip('"') in manifest.data.decode()
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    apply_record(db_session, {"phone": "13911112222"}, entity={"id": setup["mine"].entity_id, "base_version": 1})
+    db_session.commit()
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["ETag"] != etag
+    assert ",2," in again.data.decode().splitlines()[1]
+
+
+def test_integrity_endpoint(client, setup):
+    mine, theirs = setup["mine"].entity_id, setup["theirs"].entity_id
+    url = _base(setup, "collector") + "/datasets/households/integrity"
+    assert client.get(url).status_code == 400                      # OpenRosa header required
+    response = client.get(f"{url}?id={mine},{theirs}", headers=OR)
+    assert response.status_code == 200 and response.headers["X-OpenRosa-Version"] == "1.0"
+    doc = etree.fromstring(response.data)
+    states = {e.get("id"): e.findtext("deleted") for e in doc.iter("entity")}
+    assert states == {mine: "false", theirs: "true"}
+    everything = etree.fromstring(client.get(url, headers=OR).data)
+    assert [e.get("id") for e in everything.iter("entity")] == [mine]
+    assert client.get(_base(setup, "collector") + "/datasets/other/integrity", headers=OR).status_code == 404
+
+
+def test_entity_properties_encode_like_the_form():
+    props = entity_properties(record())
+    assert props["region_code"] == "150121100201" and props["people_count"] == "3"
+    assert props["water_quality"] == "yes" and props["last_visit"] == "2026-01-10"
+    assert props["transfer_dibao"] == "0"
