@@ -82,6 +82,16 @@ _location = group("location", "所在地", "Location", forms=ALL_FORMS, children
          forms=(FU, EC)),
 ])
 
+def _people_count(**kw) -> Field:
+    """家庭（共同生活）人口数 — declared here once; the household survey asks it after the member
+    list (so Collect can check it against the members when the cadre leaves the question)."""
+    base = dict(required=True, record="people_count", entity="people_count", export="家庭人口数",
+                constraint=". >= 1 and . <= 30", constraint_msg=("人口数应在1到30之间", "Between 1 and 30 people"),
+                hint=("人均收入按此人数计算", "Per-capita income is divided by this number"))
+    base.update(kw)
+    return q("people_count", "integer", "家庭（共同生活）人口数", "People living in the household", **base)
+
+
 # -- household head and household facts ---------------------------------------------------------
 _head = group("head", "户基本情况", "Household", forms=(HS, FU, EC, SD, AU), children=[
     q("head_name", "text", "户主姓名", "Name of the household head", forms=(HS, SD, AU),
@@ -97,20 +107,8 @@ _head = group("head", "户基本情况", "Household", forms=(HS, FU, EC, SD, AU)
            entity="household_type", export="户类型"),
     yes_no("military_family", "是否军烈属", "Military or martyr family", forms=(HS,),
            record="military_family", export="是否军烈属"),
-    q("people_count", "integer", "家庭（共同生活）人口数", "People living in the household",
-      forms=(HS, FU, EC, SD), required=True, record="people_count", entity="people_count",
-      export="家庭人口数",
-      constraint=". >= 1 and . <= 30",
-      constraint_msg=("人口数应在1到30之间", "Between 1 and 30 people"),
-      hint=("人均收入按此人数计算", "Per-capita income is divided by this number"),
-      per_form={
-          HS: dict(constraint=(". = count(${member}[coresident = 'yes']) and "
-                               "count(${member}[relation = 'head']) = 1"),
-                   constraint_msg=("家庭人口数须等于下方登记的共同生活成员人数，且成员中有且只有一位户主",
-                                   "Must equal the members listed below who live in the household, "
-                                   "and exactly one member must be the head")),
-          SD: dict(zh="家里一起生活的有几口人？", en="How many people live in your household?"),
-      }),
+    _people_count(forms=(FU, EC, SD), per_form={
+        SD: dict(zh="家里一起生活的有几口人？", en="How many people live in your household?")}),
     yes_no("relocated_settlement", "是否居住在易地扶贫搬迁集中安置区",
            "Lives in a poverty-relocation settlement", forms=(HS,), record="relocated_settlement"),
     q("settlement_address", "text", "安置区地址", "Settlement address", forms=(HS,), required=True,
@@ -239,6 +237,18 @@ _members = group("member", "家庭成员", "Household members", forms=(HS,), rep
            default="yes", record="members[].coresident"),
 ])
 
+
+_household_size = group("household_size", "家庭人口", "Household size", forms=(HS,), children=[
+    note("members_listed", "已登记成员 ${members_total} 人，其中共同生活 ${members_coresident} 人",
+         "${members_total} members listed, ${members_coresident} living in the household"),
+    calc("members_total", "count(${member})", value="int"),
+    calc("members_coresident", "count(${member}[coresident = 'yes'])", value="int"),
+    _people_count(
+        constraint=(". = count(${member}[coresident = 'yes']) and count(${member}[relation = 'head']) = 1"),
+        constraint_msg=("家庭人口数须等于上面登记的共同生活成员人数，且成员中有且只有一位户主",
+                        "Must equal the members listed above who live in the household, and exactly "
+                        "one member must be the head")),
+])
 
 # -- income (domain.md §4) ---------------------------------------------------------------------------
 def _income_component(component: str) -> Group:
@@ -451,7 +461,7 @@ _signoff = group("signoff", "签字确认", "Sign-off", forms=ALL_FORMS, childre
 ])
 
 CATALOG: tuple[Field | Group, ...] = (
-    _location, _head, _members, _income, _spending, _guarantees, _risks, _exclusions, _land,
+    _location, _head, _members, _household_size, _income, _spending, _guarantees, _risks, _exclusions, _land,
     _measures, _elimination, _declaration, _proxy, _signoff,
 )
 

@@ -55,7 +55,7 @@ def household_steps() -> list[dict]:
         {"op": "set", "ref": f"{R}/head/phone", "value": "13904711234"},
         {"op": "set", "ref": f"{R}/head/household_type", "value": "alleviated"},
         {"op": "set", "ref": f"{R}/head/military_family", "value": "no"},
-        {"op": "set", "ref": f"{R}/head/people_count", "value": "4"},
+        
         {"op": "set", "ref": f"{R}/head/relocated_settlement", "value": "no"},
         {"op": "set", "ref": f"{R}/head/whole_household_no_labour", "value": "no"},
     ]
@@ -74,6 +74,7 @@ def household_steps() -> list[dict]:
                           disability_type="physical", disability_grade="2", disability_cert_year="2015",
                           labour_skill="lost", work_months="0", public_job_months="0",
                           **{**ADULT, "dibao": "rural"})
+    steps.append({"op": "set", "ref": f"{R}/household_size/people_count", "value": "4"})
     base = f"{R}/income"
     from scoring import codes
     for component, items in codes.INCOME_ITEMS.items():

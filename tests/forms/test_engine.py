@@ -128,14 +128,14 @@ def test_on_phone_checks(engine, built):
     child = resident_id("150121", "20230601", "021")  # about 3 years old
     steps = location_steps() + [
         {"op": "set", "ref": f"{R}/head/phone", "value": "1390471123"},           # 10 digits
-        {"op": "set", "ref": f"{R}/head/people_count", "value": "3"},             # but 1 member
+        {"op": "set", "ref": f"{R}/household_size/people_count", "value": "3"},   # but 1 member
         {"op": "set", "ref": f"{R}/income/income_wage/wage_picking", "value": "-5"},
         *member_steps(1, name="王小宝", relation="head", id_type="resident_id", id_number=child,
                       in_school="no", labour_skill="ordinary", health="healthy chronic"),
     ]
     got = _violations(engine.run(b.xml_bytes, steps, b.media))
     assert got[f"{R}/head/phone"] == "constraint"
-    assert got[f"{R}/head/people_count"] == "constraint"
+    assert got[f"{R}/household_size/people_count"] == "constraint"
     assert got[f"{R}/income/income_wage/wage_picking"] == "constraint"
     assert got[f"{M}[1]/in_school"] == "constraint"          # under 6 must give school status
     assert got[f"{M}[1]/labour_skill"] == "constraint"       # under 16 has no labour
