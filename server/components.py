@@ -8,6 +8,7 @@ MODEL_MODULES = (
     "server.models",
     "server.register.models",
     "server.jobs",
+    "server.exporting",
 )
 
 # Flask blueprints, registered in this order.
@@ -15,12 +16,14 @@ BLUEPRINTS = (
     "server.health:bp",
     "server.openrosa.views:bp",
     "server.api:bp",
+    "server.exporting:bp",
     "server.register.openrosa_entities:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.
 CLI_COMMANDS = (
     "server.jobs:worker_command",
+    "server.exporting:export_group",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).

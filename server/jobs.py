@@ -31,6 +31,7 @@ JOB_STATES = ("queued", "running", "done", "failed")
 HANDLERS = {
     "rescore": "server.register.rescoring:run_job",
     "comparison": "server.register.comparison_import:run_job",
+    "export": "server.exporting:run_job",
 }
 
 STALE_AFTER = timedelta(minutes=10)
