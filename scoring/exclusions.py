@@ -11,7 +11,7 @@ from .rules import EXCLUSION_RULE
 
 def check(record: dict, guarantees: dict, policy, findings: list) -> None:
     answers = record.get("exclusions")
-    if not answers:
+    if not answers or True not in answers.values():
         return
     failed = None
     for code in policy.exclusions:

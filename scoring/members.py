@@ -38,27 +38,25 @@ LABOUR_AGE_MIN = 16   # below: no labour ability expected (domain.md §8.4)
 WORKING_AGE_MAX = 60  # 16–60, healthy, not in school: "无劳动力" is suspicious
 
 
+_MOBILE_2ND = frozenset("3456789")
+
+
 def is_mobile(phone) -> bool:
     """An 11-digit mainland mobile number (1[3-9]…)."""
-    return (isinstance(phone, str) and len(phone) == 11 and phone.isascii() and phone.isdigit()
-            and phone[0] == "1" and phone[1] in "3456789")
+    return (isinstance(phone, str) and len(phone) == 11 and phone[0] == "1"
+            and phone[1] in _MOBILE_2ND and phone.isdigit() and phone.isascii())
 
 
 class Facts:
-    """What the household's members say, counted once."""
+    """What the household's members say, counted once (counters default to 0)."""
 
-    __slots__ = ("count", "coresident", "heads", "able", "working", "workers", "students",
-                 "college", "ill", "disabled", "dibao", "tekun", "uninsured", "out_of_school",
-                 "work_months", "ages", "head_id")
+    count = coresident = heads = able = working = workers = students = college = 0
+    ill = disabled = dibao = tekun = work_months = 0
+    head_id = None
 
     def __init__(self):
-        self.count = self.coresident = self.heads = self.able = self.working = 0
-        self.workers = self.students = self.college = self.ill = self.disabled = 0
-        self.dibao = self.tekun = self.work_months = 0
         self.uninsured = []      # (member no, relation, reason)
         self.out_of_school = []  # (member no, relation, age, dropout reason)
-        self.ages = []
-        self.head_id = None
 
 
 def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> Facts:
@@ -70,7 +68,7 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
     add = findings.append
     seen_ids = {}
     spouse_sex = head_sex = None
-    n = coresident = able = working = students = 0
+    n = coresident = able = working = students = heads = 0
     for m in members:
         n += 1
         get = m.get
@@ -79,7 +77,7 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
         if get("coresident") is not False:
             coresident += 1
         if rel == "head":
-            f.heads += 1
+            heads += 1
             head_sex = sex
             f.head_id = get("id_number")
         elif rel == "spouse":
@@ -91,6 +89,8 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
         birth = get("birth_date")
         idn = get("id_number")
         if idn:
+            if idn.__class__ is not str:
+                idn = str(idn)
             if len(idn) != 18 or idn[17] == "x" or idn[0] == " " or idn[-1] == " ":
                 idn = idn.strip().upper()
                 if len(idn) in (20, 22):
@@ -127,9 +127,8 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
             add(Finding("PLS-01", "missing", {"member": n, "relation": rel}))
 
         age = None
-        if birth and len(birth) == 10 and birth[:4].isdigit():
+        if birth and birth.__class__ is str and len(birth) == 10 and birth[:4].isdigit():
             age = ay - int(birth[:4]) - (as_md < birth[5:])
-        f.ages.append(age)
 
         # ---- health, labour, schooling
         health = get("health")
@@ -193,10 +192,12 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
         if get("resident_medical_insurance") is False and not get("employee_medical_insurance"):
             f.uninsured.append((n, rel, get("uninsured_reason")))
         phone = get("phone")
-        if phone and not is_mobile(phone):
+        if phone and not (phone.__class__ is str and len(phone) == 11 and phone[0] == "1" and phone[1] in _MOBILE_2ND
+                          and phone.isdigit() and phone.isascii()):
             add(Finding("PLS-08", "member", {"member": n}))
 
     f.count = n
+    f.heads = heads
     f.coresident = coresident
     f.able = able
     f.working = working

@@ -10,8 +10,8 @@ DANGEROUS = frozenset(("C", "D"))
 
 def compute(record: dict, facts, findings: list) -> dict:
     """Eligible spending by kind, what was left out and why, and the total."""
-    sp = record.get("spending") or {}
-    if not sp:
+    sp = record.get("spending")
+    if not sp or not any(sp.values()):
         return {"total": 0, "by_kind": {}, "excluded": {}}
     add = findings.append
     by_kind = {}

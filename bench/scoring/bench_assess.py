@@ -23,6 +23,19 @@ import scoring  # noqa: E402
 from synth import household  # noqa: E402
 
 
+def _calibrate() -> float:
+    """A fixed pure-Python loop, to compare figures taken on different machines or loads."""
+    d = {str(i): i for i in range(64)}
+    keys = list(d) * 4000
+    best = 0.0
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for k in keys:
+            d.get(k)
+        best = max(best, len(keys) / (time.perf_counter() - t0) / 1e6)
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
@@ -39,6 +52,8 @@ def main() -> None:
     elapsed = 0.0
     categories: dict = {}
     findings = 0
+    rates: list[float] = []
+    calib = _calibrate()
     gc.disable()  # the chunks make no reference cycles; GC pauses would only add noise
     while done < args.n:
         k = min(args.chunk, args.n - done)
@@ -61,7 +76,9 @@ def main() -> None:
                 a = assess(rec, pol, hist, as_of)
                 categories[a.category] = categories.get(a.category, 0) + 1
                 findings += len(a.findings)
-        elapsed += time.perf_counter() - t0
+        dt = time.perf_counter() - t0
+        elapsed += dt
+        rates.append(k / dt)
         done += k
         del batch, pols
         gc.collect()
@@ -71,6 +88,11 @@ def main() -> None:
     print(f"throughput        : {done / elapsed:,.0f} households/s"
           + ("  (assess + to_dict)" if args.to_dict else "  (assess)"))
     print(f"per household     : {elapsed / done * 1e6:.1f} µs")
+    rates.sort()
+    print(f"chunks            : best {rates[-1]:,.0f} /s, median {rates[len(rates) // 2]:,.0f} /s, "
+          f"worst {rates[0]:,.0f} /s ({len(rates)} chunks)")
+    print(f"machine reference : {calib:.2f} M dict lookups/s in a Python loop "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     if findings:
         print(f"findings/household: {findings / done:.2f}")
     print(f"peak memory (RSS) : {peak_kb / 1024:.0f} MiB (chunk of {args.chunk:,} records)")

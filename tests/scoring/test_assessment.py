@@ -64,3 +64,19 @@ def test_policy_is_not_mutated_and_can_be_shared():
     for _ in range(3):
         scoring.assess(household(), p)
     assert p.to_dict() == before
+
+
+@pytest.mark.parametrize("record", [
+    {},
+    {"members": [{}], "people_count": 1},
+    {"members": [{"id_number": 640122197005010011, "phone": 13912345678, "birth_date": "1970",
+                  "health": None, "relation": "head"}], "income": {"wage": 5000}},
+    {"members": None, "income": None, "spending": None, "guarantees": None, "risks": None,
+     "exclusions": None, "land": None},
+    {"risks": ["illness", {"code": None}], "exclusions": {"vehicle": "yes"}, "people_count": True},
+])
+def test_sparse_or_odd_records_are_scored_not_crashed(record):
+    a = scoring.assess(record, scoring.load_policy("150102", 2021), as_of=date(2021, 6, 1))
+    d = a.to_dict()
+    json.dumps(d, ensure_ascii=False)
+    assert d["needs_review"]  # something is always wrong with such records
