@@ -75,12 +75,15 @@ def main():
         seconds = time.perf_counter() - t0
         size = os.path.getsize(out)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()
     print(f"central csv bundle: {summary.submissions} submissions, {summary.repeat_rows} repeat rows, "
           f"{workers} worker process(es)")
     print(f"  seconds: {seconds:.1f}  (target <= 12; Central ~25)")
     child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"  peak RSS: {rss:.0f} MB (main process), {child:.0f} MB (largest worker)")
     print(f"  zip size: {size / 1e6:.1f} MB")
+    print(f"  load average after the run (1/5/15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+          f"on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -32,10 +32,13 @@ def main():
         seconds = time.perf_counter() - t0
         size = os.path.getsize(out)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    load = os.getloadavg()
     print(f"national export [{layout_id}]: {summary.households} households, {summary.rows} rows, "
           f"{len(lay.columns)} columns, {summary.issues} issues")
     print(f"  seconds: {seconds:.1f}  (target < 60)")
     print(f"  peak RSS: {rss:.0f} MB  (target < 300)")
+    print(f"  load average after the run (1/5/15 min): {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} "
+          f"on {os.cpu_count()} cores")
     print(f"  file size: {size / 1e6:.1f} MB")
 
 
