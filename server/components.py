@@ -29,5 +29,6 @@ CLI_COMMANDS = (
 # Processing steps run in order on each received submission version (see server/ingest.py).
 PROCESSING_STEPS = (
     "server.ingest_steps:parse_instance",
+    "server.register.ingest_steps:score",
     "server.register.ingest_steps:apply_to_register",
 )

@@ -18,6 +18,7 @@ def history_for(session: Session, household: Household) -> dict:
                                     .order_by(Assessment.id.desc()).limit(4)))
     record = household.current_version.record if household.current_version else {}
     return {
+        "overrides": _overrides(session, household),
         "identified_on": household.identified_on.isoformat() if household.identified_on else None,
         "category": household.category,
         "measures": list(record.get("measures") or []),
@@ -25,6 +26,27 @@ def history_for(session: Session, household: Household) -> dict:
         "previous_net": (record.get("income") or {}).get("previous_net"),
         "monitoring_start": household.identified_on.isoformat() if household.identified_on else None,
     }
+
+
+def _overrides(session: Session, household: Household) -> list[dict]:
+    """County overrides of department exclusion warnings, as scoring's ``history.overrides``: the
+    exclusion rule of the warning's code is then reported as overridden, with the reason."""
+    from scoring.rules import EXCLUSION_RULE
+
+    from server.models import User
+
+    from .models import ComparisonWarning
+    rows = session.execute(select(ComparisonWarning, User.username)
+                           .outerjoin(User, User.id == ComparisonWarning.decided_by)
+                           .where(ComparisonWarning.household_id == household.id,
+                                  ComparisonWarning.status == "overridden").order_by(ComparisonWarning.id))
+    out = []
+    for warning, username in rows:
+        rule_id = EXCLUSION_RULE.get(warning.exclusion)
+        if rule_id:
+            out.append({"rule_id": rule_id, "reason": warning.reason or "", "by": username or "",
+                        "on": warning.decided_at.date().isoformat() if warning.decided_at else None})
+    return out
 
 
 def summary(result: Mapping[str, Any]) -> dict:
