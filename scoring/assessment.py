@@ -86,18 +86,27 @@ class Assessment:
         }
 
 
-def _as_of(record: dict, as_of) -> tuple[date, bool]:
+def _survey_date(record: dict) -> date | None:
     survey = record.get("survey_date")
+    if survey.__class__ is str:
+        try:
+            return date.fromisoformat(survey[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _as_of(record: dict, as_of) -> tuple[date, bool]:
+    """The assessment date and whether the record has a usable survey date."""
     if as_of is None:
-        if survey:
-            try:
-                return date.fromisoformat(survey[:10]), True
-            except (TypeError, ValueError):
-                pass
-        return date.today(), False
+        survey = _survey_date(record)
+        return (survey, True) if survey else (date.today(), False)
     if not isinstance(as_of, date):
         raise TypeError("as_of must be a datetime.date")
-    return as_of, bool(survey)
+    survey = record.get("survey_date")
+    ok = (survey.__class__ is str and len(survey) >= 10 and survey[4] == "-"
+          and survey[:4].isdigit() and survey[5:7].isdigit() and "01" <= survey[5:7] <= "12")
+    return as_of, ok
 
 
 def _apply_overrides(findings: list, overrides) -> None:
@@ -124,14 +133,8 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     findings: list = []
     facts = _members.scan(record.get("members") or (), ymd, policy.compulsory_school_age, findings)
     survey = record.get("survey_date")
-    period_ymd = ymd
-    if survey and has_survey:
-        try:
-            sd = date.fromisoformat(survey[:10])
-            period_ymd = (sd.year, sd.month, sd.day)
-        except (TypeError, ValueError):
-            pass
-    income = _income.compute(record, policy, facts.coresident, findings, period_ymd)
+    period = when.strftime("%Y-%m") if not has_survey else survey[:7]
+    income = _income.compute(record, policy, facts.coresident, findings, period)
     if not has_survey:
         findings.append(Finding("INC-03", "no_survey_date", {
             "as_of": when.isoformat(), "start": income["window"]["from"],

@@ -42,14 +42,17 @@ def _slow_total(items, field: str, findings: list) -> float:
 _WINDOWS: dict = {}
 
 
-def window(ymd: tuple) -> tuple[str, str]:
-    """The 12 months ending the month before ``ymd``: ("YYYY-MM", "YYYY-MM")."""
-    key = (ymd[0], ymd[1])
-    w = _WINDOWS.get(key)
+def window(month: str) -> tuple[str, str]:
+    """The 12 months ending the month before ``month`` ("YYYY-MM"): ("YYYY-MM", "YYYY-MM")."""
+    w = _WINDOWS.get(month)
     if w is None:
-        y, m = key
+        y, m = int(month[:4]), int(month[5:7])
+        if not 1 <= m <= 12:
+            raise ValueError(f"not a month: {month!r}")
         ey, em = (y, m - 1) if m > 1 else (y - 1, 12)
-        w = _WINDOWS[key] = (f"{y - 1:04d}-{m:02d}", f"{ey:04d}-{em:02d}")
+        w = (f"{y - 1:04d}-{m:02d}", f"{ey:04d}-{em:02d}")
+        if len(_WINDOWS) < 4096:
+            _WINDOWS[month] = w
     return w
 
 
@@ -57,7 +60,7 @@ _PARTS = ("wage", "business", "business_costs", "property", "transfer", "insuran
 
 
 def compute(record: dict, policy, people_count_members: int, findings: list,
-            period_ymd: tuple) -> dict:
+            period_month: str) -> dict:
     """The income section of an assessment; appends INC and PLS-12 findings."""
     inc = record.get("income") or {}
     add = findings.append
@@ -106,7 +109,7 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     else:
         per_capita = None
         add(Finding("INC-02", "no_people"))
-    start, end = window(period_ymd)
+    start, end = window(period_month)
     previous = inc.get("previous_net")
     return {
         "wage": wage, "business": business, "business_costs": costs, "property": prop,
