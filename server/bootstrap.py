@@ -1,15 +1,170 @@
-"""`shoudi init`: migrate, publish the shipped forms, optionally seed demo data."""
+"""`shoudi init`: migrate, publish the shipped forms into every project, optionally seed a demo county."""
 from __future__ import annotations
 
+import csv
+import io
+import os
+import secrets
+from datetime import date
+from importlib import resources
+from pathlib import Path
 from typing import Callable
 
 from flask import Flask
+from sqlalchemy import select
 
-from server.db import get_db
+from server.accounts import create_project, create_user, get_user
+from server.db import get_db, session_scope
 from server.migrate import current_revision, upgrade
+from server.models import Project, Region, User
+from server.publishing import MediaFile, publish
+from server.roles import level_of, parent_code
+from server.storage import get_blobs
+
+Echo = Callable[[str], None]
+
+DEMO_PROVINCE = ("150000000000", "内蒙古自治区")
+DEMO_CITY = ("150100000000", "呼和浩特市")
+DEMO_VINTAGE = 2023
+DEMO_USERS = (  # username, role, region (None = the demo's first village / township / county)
+    ("admin", "admin", None),
+    ("county1", "county", "county"),
+    ("township1", "township", "township"),
+    ("cadre1", "collector", "village"),
+)
 
 
-def initialise(app: Flask, *, demo: bool = False, echo: Callable[[str], None] = print) -> None:
+def initialise(app: Flask, *, demo: bool = False, echo: Echo = print, year: int | None = None,
+               port: int = 8080) -> None:
     engine = get_db(app).engine
     upgrade(engine)
-    echo(f"数据库已就绪 database ready: revision {current_revision(engine)} ({engine.url.get_backend_name()})")
+    echo(f"数据库就绪 database ready: revision {current_revision(engine)} ({engine.url.get_backend_name()})")
+    if demo:
+        seed_demo(app, echo=echo)
+    publish_shipped_forms(app, echo=echo, year=year)
+    if demo:
+        print_demo_access(app, echo=echo, port=port)
+
+
+def resolve_policy(region_code: str, year: int, echo: Echo):  # noqa: ANN201
+    """scoring's policy for the region in `year`, else in the latest earlier year that has one."""
+    from scoring.policy import PolicyNotFound, load_policy
+    for y in range(year, 2015, -1):
+        try:
+            policy = load_policy(region_code, y)
+        except PolicyNotFound:
+            continue
+        if y != year:
+            echo(f"注意 note: {region_code} 没有 {year} 年的监测标准，使用已发布的最近年份 {y}"
+                 f"（{policy.floor:g} 元）/ no {year} policy shipped; using the latest shipped year {y}")
+        return policy
+    raise LookupError(f"no monitoring policy shipped for region {region_code} in or before {year}")
+
+
+def _villages(session, project: Project):  # noqa: ANN001, ANN202
+    from forms import Village
+    prefix = project.region_code.rstrip("0")
+    regions = {r.code: r for r in session.scalars(select(Region).where(Region.code.startswith(prefix[:6])))}
+    rows = []
+    for r in sorted(regions.values(), key=lambda r: r.code):
+        if r.level != "village" or not r.code.startswith(prefix):
+            continue
+        township = regions.get(parent_code(r.code))
+        county = regions.get(parent_code(township.code)) if township else None
+        if township is None or county is None:
+            continue
+        rows.append(Village(county.code[:6], county.name, township.code[:9], township.name, r.code, r.name))
+    return rows
+
+
+def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = None) -> None:
+    """Build the shipped forms for each project's region and publish them (idempotent)."""
+    from forms import build_all, policy_from_scoring
+    year = year or date.today().year
+    with session_scope(app) as session:
+        projects = list(session.scalars(select(Project).order_by(Project.id)))
+        if not projects:
+            echo("尚无项目，未发布表单 / no project yet: create one (`shoudi projects add`) and run init again")
+            return
+        for project in projects:
+            policy = resolve_policy(project.region_code, year, echo)
+            form_policy = policy_from_scoring(policy, villages=_villages(session, project))
+            for built in build_all(form_policy):
+                media = [MediaFile(name, data) for name, data in sorted(built.media.items())]
+                version, created = publish(session, get_blobs(app), project, built.xml_bytes,
+                                           xlsx=built.xlsx_bytes, media=media)
+                state = "已发布 published" if created else "未变 unchanged"
+                echo(f"  {state}: project {project.id} {built.form_id} {built.version}")
+
+
+def seed_demo(app: Flask, *, echo: Echo = print) -> None:
+    """A demo county under Inner Mongolia (codes 150121…), a project, one user per role.
+
+    Passwords are random, printed once and kept in `<DATA_DIR>/demo-credentials.txt` (mode 0600).
+    """
+    villages = _demo_villages()
+    with session_scope(app) as session:
+        def add_region(code: str, name: str) -> None:
+            if session.get(Region, code) is None:
+                session.add(Region(code=code, parent_code=parent_code(code), level=level_of(code), name=name,
+                                   vintage=DEMO_VINTAGE))
+                session.flush()
+        add_region(*DEMO_PROVINCE)
+        add_region(*DEMO_CITY)
+        for v in villages:
+            add_region(v["county_code"].ljust(12, "0"), v["county_name"])
+            add_region(v["township_code"].ljust(12, "0"), v["township_name"])
+            add_region(v["village_code"], v["village_name"])
+        county = villages[0]["county_code"].ljust(12, "0")
+        project = session.scalars(select(Project).where(Project.region_code == county)).first()
+        if project is None:
+            project = create_project(session, villages[0]["county_name"] + " 防返贫监测", county)
+        where = {"county": county, "township": villages[0]["township_code"].ljust(12, "0"),
+                 "village": villages[0]["village_code"]}
+        created = []
+        for username, role, level in DEMO_USERS:
+            if session.scalars(select(User).where(User.username == username)).first() is not None:
+                continue
+            password = secrets.token_urlsafe(9)
+            create_user(session, app, username, role=role, password=password,
+                        region_codes=[where[level]] if level else [], display_name=f"演示 {role}")
+            created.append((username, role, password))
+        get_user(session, "cadre1")
+    echo(f"演示数据 demo: project {project.id} {project.name} ({project.region_code}), "
+         f"{len(villages)} villages")
+    if created:
+        path = Path(app.config["DATA_DIR"]) / "demo-credentials.txt"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as fh:
+            for username, role, password in created:
+                fh.write(f"{username}\t{role}\t{password}\n")
+        for username, role, password in created:
+            echo(f"  用户 user {username:<10} role {role:<10} password {password}")
+        echo(f"  (also in {path})")
+
+
+def print_demo_access(app: Flask, *, echo: Echo = print, port: int = 8080) -> None:
+    """The URL to open, a login, and a QR code that configures ODK Collect as the demo collector."""
+    from server import collect_config as cc
+    from server.accounts import issue_token, projects_for
+
+    base = (app.config["PUBLIC_URL"] or cc.guess_base_url(port)).rstrip("/")
+    with session_scope(app) as session:
+        user = get_user(session, "cadre1")
+        project = projects_for(session, user)[0]
+        issued = issue_token(session, user, project, "demo QR")
+        config = cc.settings(f"{base}/v1/key/{issued.token}/projects/{project.id}", project.name)
+    payload = cc.encode(config)
+    qr_path = Path(app.config["DATA_DIR"]) / "demo-collect-qr.png"
+    cc.qr(payload).save(str(qr_path), scale=8, border=4)
+    echo("")
+    echo(f"服务器地址 server: {base}/  (start it with `shoudi serve --data-dir {app.config['DATA_DIR']}`)")
+    echo(f"ODK Collect 手动配置 manual setup: server URL {base}/v1/projects/{project.id} , "
+         f"user cadre1 (password above)")
+    echo(f"或扫码 or scan this QR code in Collect (also saved to {qr_path}):")
+    cc.qr(payload).terminal(compact=True)
+
+
+def _demo_villages() -> list[dict]:
+    text = resources.files("forms").joinpath("data/demo_villages.csv").read_text("utf-8")
+    return list(csv.DictReader(io.StringIO(text)))

@@ -6,7 +6,6 @@ Every route exists twice: `/v1/projects/…` (Digest/Basic login) and `/v1/key/{
 from __future__ import annotations
 
 import logging
-import socket
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, request
@@ -33,18 +32,6 @@ def route(rule: str, **options):  # noqa: ANN201
         bp.add_url_rule("/v1/key/<token>" + rule, endpoint=view.__name__ + "_key", view_func=view, **options)
         return view
     return decorator
-
-
-@bp.before_request
-def _no_delay() -> None:
-    # Responses are written as headers + body; without TCP_NODELAY the second write can wait for a
-    # delayed ACK (~40 ms) on keep-alive connections.
-    sock = request.environ.get("gunicorn.socket")
-    if sock is not None:
-        try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:
-            pass
 
 
 def _require_openrosa_version() -> None:

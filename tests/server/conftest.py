@@ -43,7 +43,24 @@ def seed_regions(session) -> None:
 
 
 @pytest.fixture
-def world(app, db_session) -> World:
+def fast_hash(monkeypatch):
+    """Hash PASSWORD once per session (argon2 is deliberately slow); other passwords hash normally."""
+    from server.auth import passwords
+    real = passwords.hash_password
+    cache = _HASHES
+
+    def hash_password(password: str) -> str:
+        if password not in cache:
+            cache[password] = real(password)
+        return cache[password]
+    monkeypatch.setattr(passwords, "hash_password", hash_password)
+
+
+_HASHES: dict[str, str] = {}
+
+
+@pytest.fixture
+def world(app, db_session, fast_hash) -> World:
     seed_regions(db_session)
     project = create_project(db_session, "土左旗监测", "150121000000")
     other = create_project(db_session, "托县监测", "150122000000")

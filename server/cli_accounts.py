@@ -1,0 +1,155 @@
+"""`shoudi users …`, `shoudi projects …`, `shoudi tokens …`."""
+from __future__ import annotations
+
+import click
+from sqlalchemy import select
+
+from server.accounts import (AccountError, bind_regions, create_project, create_user, get_user, revoke_token,
+                             set_password)
+from server.auth.passwords import WeakPassword
+from server.cli import data_dir_option, make_app
+from server.db import session_scope
+from server.models import AppToken, Project, User
+from server.roles import ROLE_CODES
+
+
+def _fail(exc: Exception) -> None:
+    raise click.ClickException(str(exc))
+
+
+@click.group()
+def users() -> None:
+    """Manage users (collectors, village/township/county staff, admins)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLE_CODES), required=True)
+@click.option("--region", "regions", multiple=True, help="12-digit region code (repeatable).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default="", help="Display name.")
+@data_dir_option
+def users_add(username: str, role: str, regions: tuple[str, ...], password: str, display_name: str,
+              data_dir: str | None) -> None:
+    """Create a user bound to one or more regions."""
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            user = create_user(session, app, username, role=role, password=password,
+                               region_codes=list(regions), display_name=display_name)
+            click.echo(f"用户已创建 user created: {user.username} ({user.role}) {' '.join(user.region_codes)}")
+    except (AccountError, WeakPassword) as exc:
+        _fail(exc)
+
+
+@users.command("list")
+@data_dir_option
+def users_list(data_dir: str | None) -> None:
+    """List users with role, regions and state."""
+    app = make_app(data_dir)
+    with session_scope(app, write=False) as session:
+        for user in session.scalars(select(User).order_by(User.username)):
+            state = "active" if user.active else "disabled"
+            click.echo(f"{user.username}\t{user.role}\t{','.join(user.region_codes) or '-'}\t{state}")
+
+
+@users.command("passwd")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@data_dir_option
+def users_passwd(username: str, password: str, data_dir: str | None) -> None:
+    """Set a user's password."""
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            set_password(app, get_user(session, username), password)
+        click.echo("密码已更新 password updated")
+    except (AccountError, WeakPassword) as exc:
+        _fail(exc)
+
+
+@users.command("disable")
+@click.argument("username")
+@data_dir_option
+def users_disable(username: str, data_dir: str | None) -> None:
+    """Disable a user (logins and tokens stop working at once)."""
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            get_user(session, username).active = False
+        click.echo(f"已停用 disabled: {username}")
+    except AccountError as exc:
+        _fail(exc)
+
+
+@users.command("bind")
+@click.argument("username")
+@click.argument("codes", nargs=-1, required=True)
+@data_dir_option
+def users_bind(username: str, codes: tuple[str, ...], data_dir: str | None) -> None:
+    """Bind a user to more regions."""
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            user = get_user(session, username)
+            bind_regions(session, user, list(codes))
+        click.echo(f"{username}: {' '.join(codes)}")
+    except AccountError as exc:
+        _fail(exc)
+
+
+@click.group()
+def projects() -> None:
+    """Manage projects (the /v1/projects/{id} scopes, each bound to a region)."""
+
+
+@projects.command("add")
+@click.argument("name")
+@click.option("--region", required=True, help="12-digit region code the project covers (e.g. a county).")
+@data_dir_option
+def projects_add(name: str, region: str, data_dir: str | None) -> None:
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            project = create_project(session, name, region)
+            click.echo(f"项目已创建 project {project.id}: {project.name} ({project.region_code})")
+    except AccountError as exc:
+        _fail(exc)
+
+
+@projects.command("list")
+@data_dir_option
+def projects_list(data_dir: str | None) -> None:
+    app = make_app(data_dir)
+    with session_scope(app, write=False) as session:
+        for p in session.scalars(select(Project).order_by(Project.id)):
+            click.echo(f"{p.id}\t{p.name}\t{p.region_code}")
+
+
+@click.group()
+def tokens() -> None:
+    """List and revoke app-user (device) tokens issued by collect-config."""
+
+
+@tokens.command("list")
+@data_dir_option
+def tokens_list(data_dir: str | None) -> None:
+    app = make_app(data_dir)
+    with session_scope(app, write=False) as session:
+        for t in session.scalars(select(AppToken).order_by(AppToken.id)):
+            state = "revoked" if t.revoked_at else "active"
+            used = t.last_used_at.isoformat(timespec="minutes") if t.last_used_at else "never"
+            click.echo(f"{t.id}\t{t.user.username}\tproject {t.project_id}\t{state}\tlast used {used}\t{t.label}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@data_dir_option
+def tokens_revoke(token_id: int, data_dir: str | None) -> None:
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            revoke_token(session, token_id)
+        click.echo(f"已撤销 revoked token {token_id}")
+    except AccountError as exc:
+        _fail(exc)

@@ -1,0 +1,76 @@
+"""`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app, plus a pending sweeper.
+
+gunicorn sets TCP_NODELAY on its listening sockets (inherited by accepted connections), so a
+response written as headers + body never waits for a delayed ACK.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger("shoudi.serve")
+
+SWEEP_SECONDS = 60
+
+
+class ShoudiServer(BaseApplication):
+    def __init__(self, app_config: dict[str, Any], options: dict[str, Any]) -> None:
+        self.app_config = app_config
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if key in self.cfg.settings:  # settings differ across gunicorn versions
+                self.cfg.set(key, value)
+
+    def load(self):  # noqa: ANN201
+        from server import create_app
+        return create_app(self.app_config)
+
+
+def _start_sweeper(worker) -> None:  # noqa: ANN001
+    """Each worker re-processes versions left `pending` (crash, restart) once they are a minute old."""
+    from server.ingest import process_pending
+
+    app = worker.wsgi
+
+    def loop() -> None:
+        stop = threading.Event()
+        while not stop.wait(SWEEP_SECONDS if loop.ran else 5):
+            loop.ran = True
+            try:
+                counts = process_pending(app, older_than=timedelta(seconds=SWEEP_SECONDS))
+                if counts:
+                    log.info("pending sweep: %s", counts)
+            except Exception:  # noqa: BLE001
+                log.exception("pending sweep failed")
+
+    loop.ran = False
+    threading.Thread(target=loop, name="shoudi-pending-sweeper", daemon=True).start()
+
+
+def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threads: int,
+        sweep: bool = True) -> None:
+    options = {
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "keepalive": 75,             # Collect reuses connections between formList, downloads, uploads
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "accesslog": None,           # shoudi logs one line per request itself (no query strings)
+        "errorlog": "-",
+        "loglevel": app_config.get("LOG_LEVEL", "info").lower(),
+        "proc_name": "shoudi",
+        "limit_request_field_size": 16384,
+        "control_socket_disable": True,   # no socket in $HOME; several servers may run side by side
+    }
+    if sweep:
+        options["post_worker_init"] = _start_sweeper
+    ShoudiServer(app_config, options).run()
