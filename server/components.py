@@ -22,6 +22,12 @@ BLUEPRINTS = (
 
 # click groups/commands added to the `shoudi` CLI.
 CLI_COMMANDS = (
+    "server.cli_accounts:users",
+    "server.cli_accounts:projects",
+    "server.cli_accounts:tokens",
+    "server.cli_forms:forms",
+    "server.cli_submissions:submissions",
+    "server.cli_submissions:reprocess",
     "server.jobs:worker_command",
     "server.exporting:export_group",
 )
