@@ -8,6 +8,8 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.models.base import utcnow
+
 from . import audit
 from .models import Assessment, Household, HouseholdVersion
 
@@ -98,6 +100,7 @@ def store_assessment(session: Session, household: Household, version: HouseholdV
     before = household.category
     household.current_assessment = assessment
     household.category = facts["category"]
+    household.updated_at = utcnow()
     audit.record(session, "assessment.create", actor=actor, entity_type="assessment", entity_id=assessment.id,
                  household_id=household.id, region_code=household.region_code,
                  before={"category": before},

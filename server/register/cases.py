@@ -170,6 +170,7 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
         household.status = status
     elif step.to_state != step.from_state and case.kind == "identification":
         household.status = "identifying"
+    household.updated_at = utcnow()
     if step.to_state in proc.terminal:
         case.open = False
         case.closed_at = utcnow()
