@@ -346,7 +346,7 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
         last = 0
         while True:
             rows = session.execute(
-                select(Submission, SubmissionVersion, User.display_name)
+                select(Submission, SubmissionVersion, User.display_name, User.username)
                 .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
                 .outerjoin(User, User.id == Submission.submitter_id)
                 .where(Submission.form_id == form.id, Submission.deleted_at.is_(None), Submission.id > last)
@@ -355,14 +355,14 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                 return
             counts = dict(session.execute(
                 select(SubmissionVersion.submission_id, _count())
-                .where(SubmissionVersion.submission_id.in_([s.id for s, _, _ in rows]))
+                .where(SubmissionVersion.submission_id.in_([s.id for s, *_ in rows]))
                 .group_by(SubmissionVersion.submission_id)).all())
-            for sub, version, submitter in rows:
+            for sub, version, display_name, username in rows:
                 attachments = [(a.name, (lambda sha=a.sha256: blobs.open(sha)))
                                for a in version.attachments if a.sha256] if include_media else ()
                 yield central_csv.Submission(
                     sub.instance_id, blobs.read(version.xml_sha256), submission_date=sub.created_at,
-                    submitter_id=sub.submitter_id, submitter_name=submitter,
+                    submitter_id=sub.submitter_id, submitter_name=display_name or username,
                     attachments_present=version.attachments_present,
                     attachments_expected=version.attachments_expected, review_state=sub.review_state,
                     device_id=version.device_id, edits=counts.get(sub.id, 1) - 1,
@@ -460,7 +460,10 @@ def _cli_run(data_dir, kind, spec, region, full, params, out, username):  # noqa
             session.commit()
             batch_id = batch.id
         with tqdm(unit="户" if kind != "csv" else "条", desc=f"export {kind} {spec}") as bar:
-            batch = run_batch(app, batch_id, bar.update)
+            try:
+                batch = run_batch(app, batch_id, bar.update)
+            except ExportError as exc:
+                raise click.ClickException(f"batch {batch_id} failed: {exc}") from None
         target = out or batch.file_name
         with get_blobs(app).open(batch.blob_sha256) as src, open(target, "wb") as dst:
             while chunk := src.read(1 << 20):
