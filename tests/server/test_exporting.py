@@ -3,6 +3,7 @@ downloadable again and audited; notice pages; the `shoudi export` CLI."""
 import datetime as dt
 import io
 import time
+import zipfile
 
 import openpyxl
 from sqlalchemy import select
@@ -140,3 +141,18 @@ def test_cli_export_with_progress_and_user_check(app, cli_runner, db_session, wo
     assert denied.exit_code != 0 and "may not export" in denied.output
     listing = cli_runner("export", "batches")
     assert "national\tmonitoring_persons\t150121000000\tfull\tdone\tcounty" in listing.output
+
+
+def test_photo_bundle_lists_missing_files_in_its_index(app, api, db_session, world):
+    _seed(db_session)
+    batch = _run(app, api, "township", {"kind": "photos", "spec": "monitored",
+                                        "region_code": "150121100000"})
+    assert batch["households"] == 1 and batch["summary"]["missing"] == 2   # auth-1.jpg, sig.png
+    data = api.get(f"/exports/{batch['id']}/file", "township").data
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    index = openpyxl.load_workbook(io.BytesIO(zf.read("索引.xlsx")))["索引"]
+    rows = list(index.iter_rows(min_row=3, values_only=True))
+    assert [r[7] for r in rows] == ["承诺授权书_auth-1.jpg", "户主签字_sig.png"]
+    assert all(r[8] == "否（缺失）" for r in rows)
+    household_id = db_session.scalar(select(Household.id))
+    assert rows[0][1] == f"甲村_王大山_无户编号{household_id}"
