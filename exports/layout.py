@@ -89,10 +89,21 @@ def getter(path: str) -> Callable[[dict, dict | None], Any]:
                 obj = obj.get(s) if isinstance(obj, dict) else None
         return obj
 
+    # Fast paths for the common one- and two-step paths (most layout columns).
     if root == "member":
+        if len(segs) == 1 and type(segs[0]) is str:
+            key = segs[0]
+            return lambda hh, m: m.get(key) if type(m) is dict else None
         return lambda hh, m: walk(m)
-    if root in ("record", "assessment"):
-        return lambda hh, m: walk(hh.get(root))
+    if not segs:
+        return lambda hh, m: hh.get(root)
+    if len(segs) == 1 and type(segs[0]) is str:
+        key = segs[0]
+
+        def one(hh, m):
+            d = hh.get(root)
+            return d.get(key) if type(d) is dict else None
+        return one
     return lambda hh, m: walk(hh.get(root))
 
 
