@@ -99,7 +99,8 @@ _head = group("head", "户基本情况", "Household", forms=(HS, FU, EC, SD, AU)
       per_form={SD: dict(zh="户主姓名（您家户口本上的户主）", en="Household head (as in the hukou book)")}),
     q("head_id_number", "text", "户主证件号码", "ID number of the household head", forms=(HS, SD, AU),
       required=True, constraint=id_valid("."), constraint_msg=_ID_MSG, record="head_id_number",
-      export="户主证件号码", hint=("18位居民身份证号码，末位X大写", "18-character resident ID, capital X")),
+      export="户主证件号码", hint=("18位居民身份证号码，末位X大写", "18-character resident ID, capital X"),
+      per_form={SD: dict(zh="户主身份证号码", en="ID card number of the household head")}),
     q("phone", "text", "户联系电话", "Household phone", forms=(HS, SD), required=True,
       record="phone", export="户联系电话", **_PHONE,
       per_form={SD: dict(zh="您的手机号码", en="Your mobile number")}),
@@ -349,9 +350,10 @@ _risks = group("risk", "致贫/返贫风险", "Poverty risks", forms=(HS, FU, SD
            per_form={SD: dict(zh="家里遇到了什么困难？（可多选，最多5项）",
                               en="What has happened to your family? (up to 5)")}),
     select("risk_disaster", "disaster", relevant="selected(${risks}, 'natural_disaster')",
-           export="因自然灾害子项"),
+           entity="risk_disaster", export="因自然灾害子项"),
     q("risk_note", "text", "“其他”风险的说明", "What the 'other' risk is", required=True,
-      relevant="selected(${risks}, 'other')", export="其他风险备注"),
+      relevant="selected(${risks}, 'other')", entity="risk_note", export="其他风险备注",
+      per_form={SD: dict(zh="请说明是什么困难", en="Please say what the difficulty is")}),
 ])
 
 # -- exclusions (domain.md §6.1: warnings, never rejection) ---------------------------------------------

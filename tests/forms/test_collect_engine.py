@@ -73,7 +73,6 @@ def test_collect_prefills_follow_up_from_the_entity_list(javarosa, built, survey
     answers = _answers(location_steps()) + [
         (f"{R}/location/household", registered["id"]),
         (f"{R}/income/income_wage/wage_migrant_work", "12000"),
-        (f"{R}/risk/risk_disaster", "drought"), (f"{R}/risk/risk_note", "主要劳力受伤"),
         (f"{R}/assistance_block/received_assistance", "no"),
         (f"{R}/signoff/collector_name", "刘文")]
     out = javarosa.run(b.xml_bytes, answers, {**b.media, forms.HOUSEHOLDS_CSV: households})
@@ -85,3 +84,5 @@ def test_collect_prefills_follow_up_from_the_entity_list(javarosa, built, survey
     parsed = forms.parse_submission(out["instance"].encode("utf-8"))
     assert parsed.entity["update"] and parsed.entity["base_version"] == "3"
     assert parsed.record["entity_id"] == registered["id"]
+    assert parsed.record["risks"][1:] == [{"code": "natural_disaster", "disaster": "drought", "note": None},
+                                          {"code": "other", "disaster": None, "note": "主要劳力受伤"}]

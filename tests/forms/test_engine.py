@@ -165,8 +165,6 @@ def test_follow_up_prefills_from_the_entity_and_updates_it(engine, built, survey
         {"op": "read", "ref": wage}, {"op": "read", "ref": f"{R}/head/people_count"},
         {"op": "read", "ref": f"{R}/risk/risks"}, {"op": "read", "ref": f"{R}/income/per_capita_net"},
         {"op": "set", "ref": wage, "value": "12000"},                      # lost half the work
-        {"op": "set", "ref": f"{R}/risk/risk_disaster", "value": "drought"},
-        {"op": "set", "ref": f"{R}/risk/risk_note", "value": "主要劳力受伤"},
         {"op": "set", "ref": f"{R}/assistance_block/received_assistance", "value": "yes"},
         {"op": "set", "ref": f"{R}/assistance_block/assistance[1]/measure", "value": "public_job"},
         {"op": "set", "ref": f"{R}/assistance_block/assistance[1]/measure_date", "value": "2026-10-08"},
@@ -195,6 +193,7 @@ def test_follow_up_prefills_from_the_entity_and_updates_it(engine, built, survey
     assert rec["income"]["wage"]["public_job"] == 6000                   # kept from the entity
     assert rec["measures"] == [{"measure": "public_job", "date": "2026-10-08", "amount": 800, "note": None}]
     assert rec["visit_note"] == "务工收入减少"
+    assert rec["risks"][1] == {"code": "natural_disaster", "disaster": "drought", "note": None}  # pre-filled
     assert "members" not in rec
 
 
