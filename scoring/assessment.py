@@ -11,6 +11,7 @@ from . import elimination as _elimination
 from . import exclusions as _exclusions
 from . import guarantees as _guarantees
 from . import income as _income
+from . import measures as _measures
 from . import members as _members
 from . import plausibility as _plausibility
 from . import risks as _risks
@@ -150,6 +151,12 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
                            policy, previous, findings)
     _exclusions.check(record, guarantees, policy, findings)
     _plausibility.check(record, facts, income, policy, findings)
+    identified = history.get("identified_on")
+    if identified:
+        identified = _elimination._iso_date(identified)
+        if identified is not None and identified <= when:
+            _measures.check(record, history, identified, when,
+                            _elimination.months_between(identified, when), facts.able, findings)
     elim = None
     if history.get("identified_on") or record.get("elimination"):
         elim = _elimination.check(record, history, when, policy, income, guarantees,

@@ -36,7 +36,10 @@ def decide(record: dict, income: dict, spending_total: float, guarantees: dict, 
     if pc is None:
         add(Finding("CAT-04", "unknown"))
         return out
-    alleviated = record.get("household_type") == "alleviated"
+    htype = record.get("household_type")
+    alleviated = htype == "alleviated"
+    if not alleviated and htype != "ordinary":
+        add(Finding("PLS-12", "household_type", {"value": str(htype)}))
     base = {"per_capita": pc, "floor": floor, "risks": risks, "policy_source": policy.floor_source}
     trigger, tdata = hardship(income, spending_total, policy, previous_net)
     out["hardship"] = trigger

@@ -107,7 +107,7 @@ class Finding:
             "message_zh": self.message_zh,
             "message_en": self.message_en,
             "source": self.source,
-            "data": _jsonable(self.data),
+            "data": {k: _jsonable(v) for k, v in self.data.items() if k != "policy_source"},
         }
         if self.override is not None:
             out["override"] = dict(self.override)

@@ -179,7 +179,9 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
                   and (not health or health == _HEALTHY)):
                 add(Finding("PLS-07", "no_labour", {"member": n, "relation": rel,
                                                     "age": age, "labour": labour}))
-            if age_lo <= age <= age_hi and (not in_school or get("dropout_reason")):
+            if age_lo <= age <= age_hi and (
+                    not school or get("dropout_reason")
+                    or (school == "preschool_child" and age > age_lo)):
                 f.out_of_school.append((n, rel, age, get("dropout_reason")))
 
         # ---- social protection and insurance

@@ -332,9 +332,26 @@ _rule("PLS-12", "家庭成员结构", "Household members", "domain.md §3.2 (与
       no_members=(_E, "没有家庭成员", "No household members"),
       no_head=(_E, "没有与户主关系为「户主」的成员", "No member is the household head"),
       many_heads=(_E, "有 {count} 名成员为「户主」", "{count} members are recorded as head"),
+      household_type=(_E, "户类型未填写或无效（{value}），按一般农户判定类别",
+                      "Household type missing or invalid ({value}); categorised as an ordinary household"),
       people_count=(_W, "家庭人口数 {people_count} 与共同生活成员 {coresident} 人不一致，按 {people} 人计算人均",
                     "Household size {people_count} differs from {coresident} co-resident members; "
                     "per-capita uses {people}"))
+
+# ---- assistance measures (domain.md §5.2) ------------------------------------------------------
+_rule("MEA-01", "识别后一个月内落实帮扶措施", "A measure within a month of identification",
+      "Gzuwkj rules/1_11_010 (domain.md §5.2 timeliness)",
+      none=(_W, "识别于 {identified}，已 {months} 个月，尚无帮扶措施",
+            "Identified on {identified}, {months} months ago, and no assistance measure yet"))
+_rule("MEA-02", "有劳动力户须有开发式帮扶", "Households with labour need developmental measures",
+      "Gzuwkj rules/5_12_007 (domain.md §5.2: 开发式 = 产业 + 就业 + 金融 + 公益岗位)",
+      none=(_W, "识别已 {months} 个月，有 {able} 名劳动力，但没有产业、就业、金融或公益岗位帮扶",
+            "Identified {months} months ago with {able} able workers, but no industry, "
+            "employment, finance or public-job measure"))
+_rule("MEA-03", "风险须有对应帮扶措施", "Each risk needs a matching measure",
+      "domain.md §5.1 (consistency column: 因病 → 健康/社会帮扶, 因残 → 综合保障/社会帮扶, …)",
+      missing=(_W, "有「{risk_zh}」风险，但没有对应帮扶措施（{measures_zh}）",
+               "Risk '{risk_en}' has no matching measure ({measures_en})"))
 
 # ---- risk elimination (domain.md §7.2, §7.5) --------------------------------------------------
 _ELM = "002 (four criteria, domain.md §7.2)"
@@ -416,7 +433,7 @@ _LABELS = {
     "relation": codes.RELATION, "risk": codes.RISK, "risks": codes.RISK, "causes": codes.RISK,
     "status": codes.SCHOOL_STATUS, "reason": codes.DROPOUT_REASON, "labour": codes.LABOUR_SKILL,
     "sex": codes.SEX, "recorded": codes.SEX, "from_id": codes.SEX, "grade": codes.HOUSE_GRADE,
-    "category": codes.CATEGORY, "exclusion": codes.EXCLUSION,
+    "category": codes.CATEGORY, "exclusion": codes.EXCLUSION, "measures": codes.MEASURE,
 }
 _DICT_LABELS = {"failed": {**WATER_ITEMS, **GUARANTEE_ITEMS},
                 "unknown": GUARANTEE_ITEMS, "field": {**_LAND, **_INCOME_FIELDS},

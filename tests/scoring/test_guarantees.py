@@ -22,6 +22,10 @@ CASES = [
     ("GUA-01:no_reason", "compulsory-age child with neither status nor reason",
      add_child(school_status=None), True),
     ("GUA-01:no_reason", "a pupil in primary school", add_child(school_status="primary"), False),
+    ("GUA-01:no_reason", "6-year-old still pre-school (age 6 at the survey)",
+     add_child("2014-01-10", school_status="preschool_child"), False),
+    ("GUA-01:no_reason", "9-year-old recorded as pre-school child",
+     add_child("2011-01-10", school_status="preschool_child"), True),
     ("GUA-01:declared", "declared drop-out without member detail", chain(
         set_in("guarantees.school_dropout", True),
         set_in("guarantees.school_dropout_reason", "economic")), True),

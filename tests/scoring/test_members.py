@@ -53,6 +53,8 @@ CASES = [
     ("PLS-12:no_head", "no head", set_in("members.0.relation", "other"), True),
     ("PLS-12:many_heads", "two heads", set_in("members.1.relation", "head"), True),
     ("PLS-12:people_count", "size 6 but 4 members", set_in("people_count", 6), True),
+    ("PLS-12:household_type", "household type missing", set_in("household_type", None), True),
+    ("PLS-12:household_type", "household type ordinary", None, False),
 ]
 
 
