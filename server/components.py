@@ -29,6 +29,10 @@ CLI_COMMANDS = (
     "server.cli_submissions:submissions",
     "server.cli_submissions:reprocess",
     "server.jobs:worker_command",
+    "server.register.cli:regions",
+    "server.register.cli:compare_command",
+    "server.register.cli:rescore_command",
+    "server.register.cli:overdue_command",
     "server.exporting:export_group",
 )
 
