@@ -302,18 +302,23 @@ def _validate(s: dict, region_code: str, year: int) -> None:
 
 
 def list_policies() -> list[dict]:
-    """Every shipped floor: region prefix, name, years, floor (resolved) and its source."""
+    """Every shipped policy period: region prefix and name, years, floor (resolved, or None when
+    the period only sets options), floor source, and the settings it sets with their sources."""
     out = []
     packaged = _packaged()
     for prefix, layer in sorted(packaged.items()):
+        names = [packaged[p]["name"] for p in _prefixes(prefix)[1:] if p in packaged]
         for period in layer.get("period", []):
-            if "floor" not in period:
-                continue
             lo, hi = period["years"]
-            pol = _load(prefix, lo, ()) if prefix else None
-            names = [packaged[p]["name"] for p in _prefixes(prefix)[1:] if p in packaged]
-            floor = pol.floor if pol else float(period["floor"])
+            floor = None
+            if "floor" in period:
+                floor = (_load(prefix, lo, ()).floor if prefix
+                         else _resolve_floor(period["floor"], period.get("bases", {}), "national")[0])
+            settings = {k: period[k] for k in SETTINGS if k in period}
             out.append({"region": prefix, "region_name": " ".join(names) or layer.get("name", ""),
-                        "years": [lo, hi], "floor": floor, "floor_source": period["floor_source"],
-                        "derived": isinstance(period["floor"], dict)})
+                        "years": [lo, hi], "floor": floor,
+                        "floor_source": period.get("floor_source"),
+                        "derived": isinstance(period.get("floor"), dict),
+                        "settings": sorted(settings),
+                        "sources": dict(period.get("sources", {}))})
     return out

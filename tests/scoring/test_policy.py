@@ -122,9 +122,12 @@ def test_every_setting_has_a_source():
 
 def test_list_policies_names_every_shipped_floor():
     rows = scoring.list_policies()
-    floors = {(r["region"], tuple(r["years"])): r["floor"] for r in rows}
+    floors = {(r["region"], tuple(r["years"])): r["floor"] for r in rows if r["floor"]}
     assert floors[("640122", (2019, 2020))] == 5000
     assert floors[("15", (2021, 2021))] == 6000
     assert floors[("370323", (2020, 2020))] == 6312
     assert floors[("350526", (2024, 2024))] == 19560
-    assert all(r["floor_source"] for r in rows)
+    assert all(r["floor_source"] for r in rows if r["floor"])
+    anyang = next(r for r in rows if r["region"] == "4105")
+    assert anyang["floor"] is None and anyang["settings"] == ["gradual_exit_months"]
+    assert anyang["sources"]["gradual_exit_months"].startswith("001")
