@@ -28,7 +28,15 @@ class Assessment:
     __slots__ = ("region_code", "year", "policy_version", "floor", "floor_source", "as_of",
                  "household_type", "income", "spending", "guarantees", "category",
                  "alleviated_class", "relative_poverty", "hardship", "risks_declared",
-                 "risks_inferred", "findings", "elimination")
+                 "risks_inferred", "elimination", "_raw", "_findings", "_overrides")
+
+    @property
+    def findings(self) -> list[Finding]:
+        """The findings in rule order of evaluation (built on first access from compact tuples)."""
+        if self._findings is None:
+            self._findings = [Finding(*t) for t in self._raw]
+            _apply_overrides(self._findings, self._overrides)
+        return self._findings
 
     @property
     def per_capita(self):
@@ -63,7 +71,7 @@ class Assessment:
         return out
 
     def rule_ids(self) -> list[str]:
-        return [f.rule_id for f in self.findings]
+        return [t[0] for t in self._raw]
 
     def to_dict(self) -> dict:
         return {
@@ -130,14 +138,14 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     """
     history = history or {}
     when, has_survey = _as_of(record, as_of)
-    ymd = (when.year, when.month, when.day)
     findings: list = []
-    facts = _members.scan(record.get("members") or (), ymd, policy.compulsory_school_age, findings)
+    facts = _members.scan(record.get("members") or (), when.isoformat(),
+                          policy.compulsory_school_age, findings)
     survey = record.get("survey_date")
     period = when.strftime("%Y-%m") if not has_survey else survey[:7]
     income = _income.compute(record, policy, facts.coresident, findings, period)
     if not has_survey:
-        findings.append(Finding("INC-03", "no_survey_date", {
+        findings.append(("INC-03", "no_survey_date", {
             "as_of": when.isoformat(), "start": income["window"]["from"],
             "end": income["window"]["to"]}))
     spending = _spending.compute(record, facts, findings)
@@ -161,7 +169,6 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     if history.get("identified_on") or record.get("elimination"):
         elim = _elimination.check(record, history, when, policy, income, guarantees,
                                   cat["hardship"], facts, findings)
-    _apply_overrides(findings, history.get("overrides"))
 
     a = Assessment()
     a.region_code = record.get("region_code") or policy.region_code
@@ -180,6 +187,8 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     a.hardship = cat["hardship"]
     a.risks_declared = declared
     a.risks_inferred = inferred
-    a.findings = findings
+    a._raw = findings
+    a._findings = None
+    a._overrides = history.get("overrides")
     a.elimination = elim
     return a

@@ -3,7 +3,6 @@ Anhui's three classes of 脱贫户, and Yiyuan's relative-poverty test.
 """
 from __future__ import annotations
 
-from .findings import Finding
 
 _YIYUAN_HARDSHIP = ("illness", "education", "accident")
 
@@ -34,31 +33,31 @@ def decide(record: dict, income: dict, spending_total: float, guarantees: dict, 
     out = {"category": None, "alleviated_class": None, "relative_poverty": None,
            "hardship": None}
     if pc is None:
-        add(Finding("CAT-04", "unknown"))
+        add(("CAT-04", "unknown"))
         return out
     htype = record.get("household_type")
     alleviated = htype == "alleviated"
     if not alleviated and htype != "ordinary":
-        add(Finding("PLS-12", "household_type", {"value": str(htype)}))
+        add(("PLS-12", "household_type", {"value": str(htype)}))
     base = {"per_capita": pc, "floor": floor, "risks": risks, "policy_source": policy.floor_source}
     trigger, tdata = hardship(income, spending_total, policy, previous_net)
     out["hardship"] = trigger
     if pc < floor:
         if risks:
             out["category"] = "unstable" if alleviated else "marginal"
-            add(Finding("CAT-01" if alleviated else "CAT-02", "below", base))
+            add(("CAT-01" if alleviated else "CAT-02", "below", base))
         else:
-            add(Finding("CAT-04", "below_no_risk", base))
+            add(("CAT-04", "below_no_risk", base))
     elif trigger:
         causes = [r for r in risks if r in policy.sudden_hardship_causes]
         if causes:
             out["category"] = "sudden_hardship"
-            add(Finding("CAT-03", trigger, {**base, **tdata, "risks": causes}))
+            add(("CAT-03", trigger, {**base, **tdata, "risks": causes}))
         else:
-            add(Finding("CAT-04", "hardship_no_cause",
+            add(("CAT-04", "hardship_no_cause",
                         {**base, "causes": list(policy.sudden_hardship_causes)}))
     else:
-        add(Finding("CAT-04", "above", base))
+        add(("CAT-04", "above", base))
 
     line = policy.alleviated_class_line
     if line and alleviated:
@@ -69,23 +68,23 @@ def decide(record: dict, income: dict, spending_total: float, guarantees: dict, 
         else:
             cls = "entitled"
         out["alleviated_class"] = cls
-        add(Finding("CAT-05", cls, {"per_capita": pc, "floor": floor, "line": line}))
+        add(("CAT-05", cls, {"per_capita": pc, "floor": floor, "line": line}))
 
     if policy.relative_poverty:
         rule = policy.floor_rule if isinstance(policy.floor_rule, dict) else {}
         data = {"per_capita": pc, "floor": floor}
         if pc < floor:
             out["relative_poverty"] = True
-            add(Finding("CAT-06", "quantitative", {
+            add(("CAT-06", "quantitative", {
                 **data, "base": rule.get("base_value"), "base_year": str(rule.get("base_year")),
                 "ratio_pct": round(float(rule.get("ratio", 0)) * 100, 1)}))
         elif "not_met" in guarantees.values():
             out["relative_poverty"] = True
-            add(Finding("CAT-06", "qualitative", {**data, "reason": "guarantees"}))
+            add(("CAT-06", "qualitative", {**data, "reason": "guarantees"}))
         elif trigger and any(r in _YIYUAN_HARDSHIP for r in risks):
             out["relative_poverty"] = True
-            add(Finding("CAT-06", "qualitative", {**data, "reason": "hardship"}))
+            add(("CAT-06", "qualitative", {**data, "reason": "hardship"}))
         else:
             out["relative_poverty"] = False
-            add(Finding("CAT-06", "no", data))
+            add(("CAT-06", "no", data))
     return out

@@ -8,7 +8,6 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
-from .findings import Finding
 
 
 def add_months(d: date, months: int) -> date:
@@ -39,7 +38,7 @@ def check(record: dict, history: dict, as_of: date, policy, income: dict, guaran
     blocked: list[str] = []
 
     def block(rule_id, variant, data=None):
-        findings.append(Finding(rule_id, variant, data))
+        findings.append((rule_id, variant, data))
         if rule_id not in blocked:
             blocked.append(rule_id)
 
@@ -112,7 +111,7 @@ def check(record: dict, history: dict, as_of: date, policy, income: dict, guaran
     eligible = not blocked
     gradual_until = None
     if eligible:
-        findings.append(Finding("ELM-10", "eligible"))
+        findings.append(("ELM-10", "eligible"))
         g = policy.gradual_exit_months
         if g and facts.dibao:
             category = history.get("category")
@@ -120,5 +119,5 @@ def check(record: dict, history: dict, as_of: date, policy, income: dict, guaran
             long_taper = category == "unstable" and (not std or (pc is not None and pc <= 1.5 * std))
             months = g[1] if long_taper else g[0]
             gradual_until = add_months(as_of, months).isoformat()
-            findings.append(Finding("ELM-09", "taper", {"months": months, "until": gradual_until}))
+            findings.append(("ELM-09", "taper", {"months": months, "until": gradual_until}))
     return {"eligible": eligible, "blocked_by": blocked, "gradual_exit_until": gradual_until}

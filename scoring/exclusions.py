@@ -5,7 +5,6 @@ Where the policy admits hits whose guarantees are actually weak (Ningxia 000), t
 """
 from __future__ import annotations
 
-from .findings import Finding
 from .rules import EXCLUSION_RULE
 
 
@@ -20,7 +19,7 @@ def check(record: dict, guarantees: dict, policy, findings: list) -> None:
                 if failed is None:
                     failed = [k for k, v in guarantees.items() if v == "not_met"]
                 if failed:
-                    findings.append(Finding(EXCLUSION_RULE[code], "may_admit",
+                    findings.append((EXCLUSION_RULE[code], "may_admit",
                                             {"exclusion": code, "failed": failed}))
                     continue
-            findings.append(Finding(EXCLUSION_RULE[code], "hit", {"exclusion": code}))
+            findings.append((EXCLUSION_RULE[code], "hit", {"exclusion": code}))

@@ -5,7 +5,6 @@ Rules GUA-01 … GUA-04.
 """
 from __future__ import annotations
 
-from .findings import Finding
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 DANGEROUS = frozenset(("C", "D"))
@@ -27,18 +26,18 @@ def _education(g, facts, add) -> str:
     status = MET
     for n, rel, age, reason in facts.out_of_school:
         if reason == "economic":
-            add(Finding("GUA-01", "not_met", {"member": n, "relation": rel, "age": age}))
+            add(("GUA-01", "not_met", {"member": n, "relation": rel, "age": age}))
             status = NOT_MET
         elif reason:
-            add(Finding("GUA-01", "other_reason", {"member": n, "relation": rel, "age": age,
+            add(("GUA-01", "other_reason", {"member": n, "relation": rel, "age": age,
                                                    "reason": reason}))
         else:
-            add(Finding("GUA-01", "no_reason", {"member": n, "relation": rel, "age": age}))
+            add(("GUA-01", "no_reason", {"member": n, "relation": rel, "age": age}))
     declared = g.get("school_dropout")
     if declared and status == MET:
         reason = g.get("school_dropout_reason")
         if reason in (None, "economic"):
-            add(Finding("GUA-01", "declared", {"reason": reason or "economic"}))
+            add(("GUA-01", "declared", {"reason": reason or "economic"}))
             status = NOT_MET
     if declared is None and not facts.count:
         return UNKNOWN
@@ -49,15 +48,15 @@ def _medical(g, facts, medical, threshold, add) -> str:
     status = MET
     for n, rel, reason in facts.uninsured:
         if reason == "personal" and medical >= threshold:
-            add(Finding("GUA-02", "not_met", {"member": n, "relation": rel, "medical": medical,
+            add(("GUA-02", "not_met", {"member": n, "relation": rel, "medical": medical,
                                               "threshold": threshold}))
             status = NOT_MET
         else:
-            add(Finding("GUA-02", "attention", {"member": n, "relation": rel, "medical": medical,
+            add(("GUA-02", "attention", {"member": n, "relation": rel, "medical": medical,
                                                 "threshold": threshold}))
     declared = g.get("medical_uninsured")
     if declared and not facts.uninsured:
-        add(Finding("GUA-02", "declared"))
+        add(("GUA-02", "declared"))
         status = NOT_MET
     if declared is None and not facts.count:
         return UNKNOWN
@@ -69,17 +68,17 @@ def _housing(g, add) -> str:
     declared = g.get("housing_unsafe")
     dangerous = grade in DANGEROUS
     if dangerous and g.get("only_house") is False:
-        add(Finding("GUA-03", "not_only", {"grade": grade}))
+        add(("GUA-03", "not_only", {"grade": grade}))
         dangerous = False
     if dangerous:
-        add(Finding("GUA-03", "not_met", {"grade": grade}))
+        add(("GUA-03", "not_met", {"grade": grade}))
         if declared is False:
-            add(Finding("GUA-03", "inconsistent", {"declared": False, "grade": grade}))
+            add(("GUA-03", "inconsistent", {"declared": False, "grade": grade}))
         return NOT_MET
     if declared:
-        add(Finding("GUA-03", "declared", {"grade": grade}))
+        add(("GUA-03", "declared", {"grade": grade}))
         if grade:
-            add(Finding("GUA-03", "inconsistent", {"declared": True, "grade": grade}))
+            add(("GUA-03", "inconsistent", {"declared": True, "grade": grade}))
         return NOT_MET
     if declared is None and grade is None:
         return UNKNOWN
@@ -91,14 +90,14 @@ def _water(g, add) -> str:
     declared = g.get("water_unsafe")
     failed = [k for k in WATER_ITEMS if w.get(k) is False] if w else []
     if failed:
-        add(Finding("GUA-04", "not_met", {"failed": failed}))
+        add(("GUA-04", "not_met", {"failed": failed}))
         if declared is False:
-            add(Finding("GUA-04", "inconsistent", {"declared": False, "failed": failed}))
+            add(("GUA-04", "inconsistent", {"declared": False, "failed": failed}))
         return NOT_MET
     if declared:
-        add(Finding("GUA-04", "declared"))
+        add(("GUA-04", "declared"))
         if w and all(w.get(k) is True for k in WATER_ITEMS):
-            add(Finding("GUA-04", "inconsistent", {"declared": True, "failed": []}))
+            add(("GUA-04", "inconsistent", {"declared": True, "failed": []}))
         return NOT_MET
     if declared is None and not w:
         return UNKNOWN

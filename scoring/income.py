@@ -5,7 +5,6 @@ counts it); 人均纯收入 = 家庭纯收入 ÷ 家庭共同生活人口数. Ab
 """
 from __future__ import annotations
 
-from .findings import Finding
 
 
 def _amount(value) -> float:
@@ -29,11 +28,11 @@ def _slow_total(items, field: str, findings: list) -> float:
             v = _amount(v)
         except ValueError:
             name = f"{field}.{key}" if key else field
-            findings.append(Finding("INC-05", "not_a_number", {"field": name, "value": str(v)}))
+            findings.append(("INC-05", "not_a_number", {"field": name, "value": str(v)}))
             continue
         if v < 0:
             name = f"{field}.{key}" if key else field
-            findings.append(Finding("INC-05", "negative", {"field": name, "amount": v}))
+            findings.append(("INC-05", "negative", {"field": name, "amount": v}))
         else:
             total += v
     return total
@@ -89,8 +88,8 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     if payouts:
         if counted:
             net += payouts
-        add(Finding("INC-04", "counted" if counted else "not_counted", {"amount": payouts}))
-    add(Finding("INC-01", "net_insurance" if payouts and counted else "net", {
+        add(("INC-04", "counted" if counted else "not_counted", {"amount": payouts}))
+    add(("INC-01", "net_insurance" if payouts and counted else "net", {
         "net": net, "wage": wage, "business": business, "business_costs": costs,
         "property": prop, "transfer": transfer, "insurance_payouts": payouts}))
 
@@ -100,15 +99,15 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     else:
         people = people_count_members
     if people_count_members and people != people_count_members:
-        add(Finding("PLS-12", "people_count", {"people_count": declared,
+        add(("PLS-12", "people_count", {"people_count": declared,
                                                 "coresident": people_count_members,
                                                 "people": people}))
     if people > 0:
         per_capita = round(net / people, 2)
-        add(Finding("INC-02", "per_capita", {"per_capita": per_capita, "net": net, "people": people}))
+        add(("INC-02", "per_capita", {"per_capita": per_capita, "net": net, "people": people}))
     else:
         per_capita = None
-        add(Finding("INC-02", "no_people"))
+        add(("INC-02", "no_people"))
     start, end = window(period_month)
     previous = inc.get("previous_net")
     return {

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import date
 
 from . import codes
-from .findings import Finding
 
 FIRST_MEASURE_MONTHS = 1
 DEVELOPMENTAL_AFTER_MONTHS = 6
@@ -36,13 +35,13 @@ def check(record: dict, history: dict, identified: date | None, as_of: date, mon
             taken.add(m["measure"])
     add = findings.append
     if not taken and months >= FIRST_MEASURE_MONTHS:
-        add(Finding("MEA-01", "none", {"identified": identified.isoformat(), "months": months}))
+        add(("MEA-01", "none", {"identified": identified.isoformat(), "months": months}))
     if able_workers and months >= DEVELOPMENTAL_AFTER_MONTHS and not (taken & _DEVELOPMENTAL):
-        add(Finding("MEA-02", "none", {"identified": identified.isoformat(), "months": months,
+        add(("MEA-02", "none", {"identified": identified.isoformat(), "months": months,
                                        "able": able_workers}))
     if months >= FIRST_MEASURE_MONTHS and taken:
         for r in record.get("risks") or ():
             code = r.get("code") if isinstance(r, dict) else r
             needed = RISK_MEASURES.get(code)
             if needed and not taken.intersection(needed):
-                add(Finding("MEA-03", "missing", {"risk": code, "measures": list(needed)}))
+                add(("MEA-03", "missing", {"risk": code, "measures": list(needed)}))

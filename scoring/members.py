@@ -6,7 +6,6 @@ the assessment date; a missing birth date is taken from the ID number.
 from __future__ import annotations
 
 from . import codes
-from .findings import Finding
 from .idcard import _date_ok
 
 _CHECK = "10X98765432"
@@ -17,12 +16,14 @@ _COLLEGE = frozenset(codes.COLLEGE_SCHOOL_CODES)
 _NOT_IN_SCHOOL = frozenset((None, "", "preschool_child"))
 _ILL = frozenset(("serious_illness", "chronic"))
 _HEALTHY = ["healthy"]
+_ODD = frozenset("13579")
 _MALE = frozenset(("son", "son_in_law", "grandson", "grandson_maternal", "father",
                    "father_in_law_w", "father_in_law_h", "grandfather", "grandfather_maternal",
                    "great_grandson", "nephew", "uncle"))
 _FEMALE = frozenset(("daughter", "daughter_in_law", "granddaughter", "granddaughter_maternal",
                      "mother", "mother_in_law_w", "mother_in_law_h", "grandmother",
                      "grandmother_maternal", "great_granddaughter", "niece", "sister_in_law"))
+_REL_SEX = {**{r: "male" for r in _MALE}, **{r: "female" for r in _FEMALE}}
 # Usual age range (whole years) per school status; outside it → PLS-05.
 SCHOOL_AGES = {
     "preschool_child": (0, 6), "preschool": (2, 7), "primary": (5, 15),
@@ -59,11 +60,14 @@ class Facts:
         self.out_of_school = []  # (member no, relation, age, dropout reason)
 
 
-def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> Facts:
-    """Count member facts and append member-level plausibility findings."""
+def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Facts:
+    """Count member facts and append member-level plausibility findings.
+
+    ``as_of_iso``: the assessment date as "YYYY-MM-DD" (ages are whole years at that date).
+    """
     f = Facts()
-    ay, am, ad = as_of_ymd
-    as_md = f"{am:02d}-{ad:02d}"
+    ay = int(as_of_iso[:4])
+    as_md = as_of_iso[5:10]
     age_lo, age_hi = school_age
     add = findings.append
     seen_ids = {}
@@ -82,53 +86,52 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
             f.head_id = get("id_number")
         elif rel == "spouse":
             spouse_sex = sex
-        elif sex == "female" and rel in _MALE or sex == "male" and rel in _FEMALE:
-            add(Finding("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
+        elif sex and _REL_SEX.get(rel, sex) != sex:
+            add(("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
 
         # ---- ID number (PLS-01..03) and birth date
         birth = get("birth_date")
         idn = get("id_number")
         if idn:
-            if idn.__class__ is not str:
-                idn = str(idn)
-            if len(idn) != 18 or idn[17] == "x" or idn[0] == " " or idn[-1] == " ":
-                idn = idn.strip().upper()
+            if idn.__class__ is not str or len(idn) != 18 or idn[17] == "x" or idn[0] == " ":
+                idn = str(idn).strip().upper()
                 if len(idn) in (20, 22):
                     idn = idn[:18]
             body = idn[:17]
-            if idn.startswith("999999"):
-                add(Finding("PLS-01", "placeholder", {"member": n, "relation": rel}))
+            if idn[0] == "9" and idn.startswith("999999"):
+                add(("PLS-01", "placeholder", {"member": n, "relation": rel}))
             elif len(idn) != 18 or not (body.isdigit() and body.isascii()):
-                add(Finding("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
+                add(("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
             else:
                 if _CHECK[2 * int(body, 13) % 11] != idn[17]:
-                    add(Finding("PLS-01", "check_digit", {"member": n, "relation": rel}))
+                    add(("PLS-01", "check_digit", {"member": n, "relation": rel}))
                 if idn in seen_ids:
-                    add(Finding("PLS-01", "duplicate", {"member": n, "other": seen_ids[idn]}))
+                    add(("PLS-01", "duplicate", {"member": n, "other": seen_ids[idn]}))
                 else:
                     seen_ids[idn] = n
                 if not birth or birth.replace("-", "") != idn[6:14]:
                     y, mo, d = int(idn[6:10]), int(idn[10:12]), int(idn[12:14])
                     if not _date_ok(y, mo, d):
-                        add(Finding("PLS-01", "bad_date", {"member": n, "relation": rel}))
+                        add(("PLS-01", "bad_date", {"member": n, "relation": rel}))
                     else:
                         from_id = f"{y:04d}-{mo:02d}-{d:02d}"
                         if not birth:
                             birth = from_id
                         else:
-                            add(Finding("PLS-02", "mismatch", {
+                            add(("PLS-02", "mismatch", {
                                 "member": n, "relation": rel, "recorded": birth,
                                 "from_id": from_id}))
-                if sex and sex != ("male" if (ord(idn[16]) - 48) & 1 else "female"):
-                    add(Finding("PLS-03", "mismatch", {
+                if sex and (sex == "male") != (idn[16] in _ODD):
+                    add(("PLS-03", "mismatch", {
                         "member": n, "relation": rel, "recorded": sex,
                         "from_id": "female" if sex == "male" else "male"}))
         elif get("id_type", "resident_id") == "resident_id":
-            add(Finding("PLS-01", "missing", {"member": n, "relation": rel}))
+            add(("PLS-01", "missing", {"member": n, "relation": rel}))
 
-        age = None
-        if birth and birth.__class__ is str and len(birth) == 10 and birth[:4].isdigit():
-            age = ay - int(birth[:4]) - (as_md < birth[5:])
+        try:
+            age = ay - int(birth[:4]) - (as_md < birth[5:10]) if len(birth) == 10 else None
+        except (TypeError, ValueError):
+            age = None
 
         # ---- health, labour, schooling
         health = get("health")
@@ -162,22 +165,22 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
         edu = get("education")
         if edu:
             if school:
-                add(Finding("PLS-06", "both", {"member": n, "relation": rel}))
+                add(("PLS-06", "both", {"member": n, "relation": rel}))
         elif not school:
-            add(Finding("PLS-06", "neither", {"member": n, "relation": rel}))
+            add(("PLS-06", "neither", {"member": n, "relation": rel}))
         if age is not None:
             if school:
                 lim = SCHOOL_AGES.get(school)
                 if lim and not lim[0] <= age <= lim[1]:
-                    add(Finding("PLS-05", "age", {"member": n, "relation": rel, "age": age,
+                    add(("PLS-05", "age", {"member": n, "relation": rel, "age": age,
                                                   "status": school, "min": lim[0], "max": lim[1]}))
             if age < LABOUR_AGE_MIN:
                 if labour in _WORKING:
-                    add(Finding("PLS-07", "child_labour", {"member": n, "relation": rel,
+                    add(("PLS-07", "child_labour", {"member": n, "relation": rel,
                                                            "age": age, "labour": labour}))
             elif (labour == "none" and age <= WORKING_AGE_MAX and not in_school
                   and (not health or health == _HEALTHY)):
-                add(Finding("PLS-07", "no_labour", {"member": n, "relation": rel,
+                add(("PLS-07", "no_labour", {"member": n, "relation": rel,
                                                     "age": age, "labour": labour}))
             if age_lo <= age <= age_hi and (
                     not school or get("dropout_reason")
@@ -196,7 +199,7 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
         phone = get("phone")
         if phone and not (phone.__class__ is str and len(phone) == 11 and phone[0] == "1" and phone[1] in _MOBILE_2ND
                           and phone.isdigit() and phone.isascii()):
-            add(Finding("PLS-08", "member", {"member": n}))
+            add(("PLS-08", "member", {"member": n}))
 
     f.count = n
     f.heads = heads
@@ -205,11 +208,11 @@ def scan(members: list, as_of_ymd: tuple, school_age: tuple, findings: list) -> 
     f.working = working
     f.students = students
     if head_sex and spouse_sex and head_sex == spouse_sex:
-        add(Finding("PLS-04", "head_spouse", {"sex": head_sex}))
+        add(("PLS-04", "head_spouse", {"sex": head_sex}))
     if n == 0:
-        add(Finding("PLS-12", "no_members"))
+        add(("PLS-12", "no_members"))
     elif f.heads == 0:
-        add(Finding("PLS-12", "no_head"))
+        add(("PLS-12", "no_head"))
     elif f.heads > 1:
-        add(Finding("PLS-12", "many_heads", {"count": f.heads}))
+        add(("PLS-12", "many_heads", {"count": f.heads}))
     return f

@@ -4,7 +4,6 @@ Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scor
 """
 from __future__ import annotations
 
-from .findings import Finding
 from .income import _amount
 from .members import is_mobile
 
@@ -13,7 +12,7 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
     add = findings.append
     phone = record.get("phone")
     if phone is not None and not is_mobile(phone):
-        add(Finding("PLS-08", "household"))
+        add(("PLS-08", "household"))
 
     land = record.get("land")
     if land:
@@ -21,17 +20,17 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         for key, value in land.items():
             mx = limits.get(key)
             if mx is not None and isinstance(value, (int, float)) and not 0 <= value <= mx:
-                add(Finding("PLS-09", "land", {"field": key, "value": value, "max": mx}))
+                add(("PLS-09", "land", {"field": key, "value": value, "max": mx}))
     road = record.get("road_distance_km")
     if isinstance(road, (int, float)) and road > policy.road_max_km:
-        add(Finding("PLS-09", "road", {"value": road, "max": policy.road_max_km}))
+        add(("PLS-09", "road", {"value": road, "max": policy.road_max_km}))
 
     wage = income["wage"]
     if 0 < wage < 100:
-        add(Finding("PLS-10", "wage_tiny", {"wage": wage}))
+        add(("PLS-10", "wage_tiny", {"wage": wage}))
     pc = income["per_capita"]
     if pc is not None and pc > policy.per_capita_suspicious_above:
-        add(Finding("PLS-10", "per_capita_high", {"per_capita": pc,
+        add(("PLS-10", "per_capita_high", {"per_capita": pc,
                                                   "max": policy.per_capita_suspicious_above}))
     if facts.work_months and wage:
         migrant = ((record.get("income") or {}).get("wage") or {})
@@ -42,7 +41,7 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         if migrant > 0:
             monthly = round(migrant / facts.work_months, 2)
             if monthly < policy.monthly_wage_min:
-                add(Finding("PLS-10", "monthly_wage_low", {
+                add(("PLS-10", "monthly_wage_low", {
                     "wage": migrant, "months": facts.work_months, "monthly": monthly,
                     "min": policy.monthly_wage_min}))
 
@@ -51,10 +50,10 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         items = transfer if isinstance(transfer, dict) else {}
         if not income["transfer"]:
             scheme = "dibao" if facts.dibao else "tekun"
-            add(Finding("PLS-11", "no_transfer", {"count": facts.dibao or facts.tekun,
+            add(("PLS-11", "no_transfer", {"count": facts.dibao or facts.tekun,
                                                   "scheme": scheme, "item": "transfer"}))
         else:
             for scheme, count in (("dibao", facts.dibao), ("tekun", facts.tekun)):
                 if count and items and not items.get(scheme):
-                    add(Finding("PLS-11", "no_transfer", {"count": count, "scheme": scheme,
+                    add(("PLS-11", "no_transfer", {"count": count, "scheme": scheme,
                                                           "item": scheme}))

@@ -5,7 +5,6 @@ Rules RSK-01 … RSK-10 (domain.md §5.1). Returns (declared, inferred) risk cod
 from __future__ import annotations
 
 from . import codes
-from .findings import Finding
 
 _KNOWN = frozenset(codes.RISK.codes)
 
@@ -16,48 +15,48 @@ def check(record: dict, facts, spending: dict, guarantees: dict, policy,
     declared = []
     raw = record.get("risks") or ()
     if len(raw) > codes.MAX_RISKS:
-        add(Finding("RSK-09", "too_many", {"count": len(raw), "max": codes.MAX_RISKS}))
+        add(("RSK-09", "too_many", {"count": len(raw), "max": codes.MAX_RISKS}))
     medical = spending["by_kind"].get("medical", 0) if spending["by_kind"] else 0
     for r in raw:
         code = r.get("code") if isinstance(r, dict) else r
         if code not in _KNOWN:
-            add(Finding("RSK-09", "unknown_code", {"code": code}))
+            add(("RSK-09", "unknown_code", {"code": code}))
             continue
         if code in declared:
-            add(Finding("RSK-09", "duplicate", {"risk": code}))
+            add(("RSK-09", "duplicate", {"risk": code}))
             continue
         declared.append(code)
         if code == "illness":
             if not facts.ill:
-                add(Finding("RSK-01", "no_patient"))
+                add(("RSK-01", "no_patient"))
             elif not medical:
-                add(Finding("RSK-01", "no_spending"))
+                add(("RSK-01", "no_spending"))
         elif code == "disability":
             if not facts.disabled:
-                add(Finding("RSK-02", "no_disabled"))
+                add(("RSK-02", "no_disabled"))
         elif code == "lack_of_labour":
             if facts.count and facts.able * 4 > facts.count:
-                add(Finding("RSK-03", "able", {"able": facts.able, "members": facts.count}))
+                add(("RSK-03", "able", {"able": facts.able, "members": facts.count}))
         elif code == "unstable_employment":
             if facts.count and not facts.working:
-                add(Finding("RSK-04", "no_labour"))
+                add(("RSK-04", "no_labour"))
             elif facts.count and not facts.workers:
-                add(Finding("RSK-04", "no_work"))
+                add(("RSK-04", "no_work"))
         elif code == "natural_disaster":
             if not (isinstance(r, dict) and r.get("disaster")):
-                add(Finding("RSK-05", "no_subitem"))
+                add(("RSK-05", "no_subitem"))
         elif code == "other":
             if not (isinstance(r, dict) and (r.get("note") or "").strip()):
-                add(Finding("RSK-06", "no_note"))
+                add(("RSK-06", "no_note"))
         elif code == "education":
             if not facts.students:
-                add(Finding("RSK-07", "no_student"))
+                add(("RSK-07", "no_student"))
         elif code == "housing":
             if guarantees["housing"] == "met":
-                add(Finding("RSK-08", "housing_met"))
+                add(("RSK-08", "housing_met"))
         elif code == "water":
             if guarantees["water"] == "met":
-                add(Finding("RSK-08", "water_met"))
+                add(("RSK-08", "water_met"))
 
     inferred = []
     if facts.ill and medical > 0 and "illness" not in declared:
@@ -75,5 +74,5 @@ def check(record: dict, facts, spending: dict, guarantees: dict, policy,
             or (policy.college_students_risk and facts.college >= policy.college_students_risk)):
         inferred.append("education")
     for code in inferred:
-        add(Finding("RSK-10", "inferred", {"risk": code, "evidence": code}))
+        add(("RSK-10", "inferred", {"risk": code, "evidence": code}))
     return declared, inferred

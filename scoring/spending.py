@@ -1,7 +1,6 @@
 """合规自付支出: the five eligible kinds of 002 and what does not count (SPD-01 … SPD-04)."""
 from __future__ import annotations
 
-from .findings import Finding
 from .income import _amount
 
 KINDS = ("education", "medical", "housing", "water", "disaster_loss")
@@ -20,11 +19,11 @@ def compute(record: dict, facts, findings: list) -> dict:
         try:
             v = _amount(sp.get(kind))
         except ValueError:
-            add(Finding("INC-05", "not_a_number", {"field": f"spending.{kind}",
+            add(("INC-05", "not_a_number", {"field": f"spending.{kind}",
                                                    "value": str(sp.get(kind))}))
             v = 0
         if v < 0:
-            add(Finding("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
+            add(("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
             v = 0
         by_kind[kind] = v
     housing = by_kind["housing"]
@@ -32,18 +31,18 @@ def compute(record: dict, facts, findings: list) -> dict:
         g = record.get("guarantees") or {}
         grade = g.get("house_grade")
         if grade and grade not in DANGEROUS:
-            add(Finding("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
+            add(("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
             excluded["housing"] = housing
             by_kind["housing"] = 0
         elif grade and g.get("only_house") is False:
-            add(Finding("SPD-02", "not_only_house", {"amount": housing}))
+            add(("SPD-02", "not_only_house", {"amount": housing}))
             excluded["housing"] = housing
             by_kind["housing"] = 0
     if by_kind["education"] and not facts.students:
-        add(Finding("SPD-03", "no_student", {"amount": by_kind["education"]}))
+        add(("SPD-03", "no_student", {"amount": by_kind["education"]}))
     if by_kind["medical"] and not facts.ill and not facts.disabled:
-        add(Finding("SPD-04", "no_patient", {"amount": by_kind["medical"]}))
+        add(("SPD-04", "no_patient", {"amount": by_kind["medical"]}))
     total = sum(by_kind.values())
     if total:
-        add(Finding("SPD-01", "total", {"total": total, **by_kind}))
+        add(("SPD-01", "total", {"total": total, **by_kind}))
     return {"total": total, "by_kind": by_kind, "excluded": excluded}
