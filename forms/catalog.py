@@ -274,7 +274,7 @@ _income = group("income", "收入情况（[[period]]）", "Income ([[period]])",
     amount("previous_net", "上一个12个月家庭纯收入（如了解）", "Family net income of the 12 months before (if known)",
            forms=(HS, FU), required=False, default=None, record="income.previous_net"),
     calc("net_income", "${wage_total} + ${business_total} + ${property_total} + ${transfer_total}"
-                       " - ${business_costs_total}", value="float", export="家庭纯收入"),
+                       " - ${business_costs_total}[[payouts]]", value="float", export="家庭纯收入"),
     calc("per_capita_net", "if(${people_count} > 0, round(${net_income} div ${people_count}, 2), 0)",
          value="float", export="人均纯收入（元）"),
     note("income_summary",

@@ -23,7 +23,7 @@ def render() -> str:
         "# Forms (generated — do not edit)",
         "",
         "Generated from `forms/catalog.py` by `python -m forms.docs`; `tests/forms/test_docs.py` fails",
-        "when this file is stale. `[[floor]]`, `[[period]]` and `[[year]]` are filled from the policy",
+        "when this file is stale. `[[floor]]`, `[[period]]`, `[[year]]` and `[[payouts]]` are filled from the policy",
         f"when a form is built. Location selects read `{REGIONS_CSV}` (built from the policy's villages);",
         f"`followup_visit` and `elimination_check` pick the household from the entity list `{HOUSEHOLDS_CSV}`",
         "(dataset `households`).",

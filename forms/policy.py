@@ -43,7 +43,9 @@ class FormPolicy:
 
     ``floor`` is the monitoring floor (元 per person and year) shown beside the live per-capita
     income; ``income_period`` the label of the income window shown to the cadre (e.g.
-    "2025年11月—2026年10月"); ``villages`` feeds the county → township → village selects.
+    "2025年11月—2026年10月"; "中文 / English" gives each language its part); ``villages`` feeds the
+    county → township → village selects; ``count_insurance_payouts`` adds 理赔收入 to the live
+    net income the cadre sees (scoring's policy decides, the form follows).
     """
 
     region_code: str
@@ -52,6 +54,7 @@ class FormPolicy:
     floor: Decimal | int | float
     income_period: str = ""
     villages: tuple[Village, ...] = field(default_factory=tuple)
+    count_insurance_payouts: bool = False
 
     def __post_init__(self) -> None:
         if not _CODE.match(self.region_code):
@@ -65,6 +68,16 @@ class FormPolicy:
         for village in self.villages:
             if not village.village_code.startswith(prefix):
                 raise ValueError(f"village {village.village_code} lies outside region {self.region_code}")
+
+    def period_text(self, lang: str) -> str:
+        """The income-period label in ``lang`` ("zh" or "en"), or a default from the year."""
+        text = self.income_period.strip()
+        if not text:
+            return f"{self.year}年度" if lang == "zh" else str(self.year)
+        if " / " in text:
+            zh, en = text.split(" / ", 1)
+            return zh.strip() if lang == "zh" else en.strip()
+        return text
 
     @property
     def floor_text(self) -> str:
@@ -83,6 +96,7 @@ def policy_from_scoring(policy, villages=(), income_period: str | None = None) -
         floor=policy.floor,
         income_period=str(period),
         villages=tuple(villages),
+        count_insurance_payouts=bool(getattr(policy, "insurance_payouts_count_as_income", False)),
     )
 
 

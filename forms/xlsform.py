@@ -55,12 +55,14 @@ class Sheets:
         return out
 
 
-def _fill(text: str | None, policy: FormPolicy) -> str:
+def _fill(text: str | None, policy: FormPolicy, lang: str = "zh") -> str:
+    """Fill the policy tokens of a label (in ``lang``) or an expression."""
     if not text:
         return ""
-    period = policy.income_period or f"{policy.year}年度"
-    return (text.replace("[[floor]]", policy.floor_text).replace("[[period]]", period)
-            .replace("[[region]]", policy.region_name).replace("[[year]]", str(policy.year)))
+    payouts = " + coalesce(${insurance_payouts}, 0)" if policy.count_insurance_payouts else ""
+    return (text.replace("[[floor]]", policy.floor_text).replace("[[period]]", policy.period_text(lang))
+            .replace("[[region]]", policy.region_name).replace("[[year]]", str(policy.year))
+            .replace("[[payouts]]", payouts))
 
 
 def _field_row(f: Field, form_id: str, policy: FormPolicy) -> tuple[str, ...]:
@@ -75,11 +77,11 @@ def _field_row(f: Field, form_id: str, policy: FormPolicy) -> tuple[str, ...]:
     req = REQUIRED_MSG if f.required else ("", "")
     row = {
         "type": f.xls_type, "name": f.name, f"label::{ZH}": _fill(f.zh, policy),
-        f"label::{EN}": _fill(f.en, policy), f"hint::{ZH}": _fill(hint[0], policy),
-        f"hint::{EN}": _fill(hint[1], policy), "required": "yes" if f.required else "",
+        f"label::{EN}": _fill(f.en, policy, "en"), f"hint::{ZH}": _fill(hint[0], policy),
+        f"hint::{EN}": _fill(hint[1], policy, "en"), "required": "yes" if f.required else "",
         f"required_message::{ZH}": req[0], f"required_message::{EN}": req[1],
         "constraint": _fill(f.constraint, policy), f"constraint_message::{ZH}": _fill(msg[0], policy),
-        f"constraint_message::{EN}": _fill(msg[1], policy), "relevant": _fill(f.relevant, policy),
+        f"constraint_message::{EN}": _fill(msg[1], policy, "en"), "relevant": _fill(f.relevant, policy),
         "calculation": _fill(calculation, policy), "trigger": trigger,
         "choice_filter": f.choice_filter or "", "default": default or "",
         "appearance": f.appearance or "", "parameters": f.parameters or "", "save_to": save_to,
@@ -93,8 +95,8 @@ def _group_row(g: Group, begin: bool, policy: FormPolicy) -> tuple[str, ...]:
     row["type"] = f"{'begin' if begin else 'end'}_{kind}"
     if begin:
         hint = g.hint or ("", "")
-        row.update({"name": g.name, f"label::{ZH}": _fill(g.zh, policy), f"label::{EN}": _fill(g.en, policy),
-                    f"hint::{ZH}": _fill(hint[0], policy), f"hint::{EN}": _fill(hint[1], policy),
+        row.update({"name": g.name, f"label::{ZH}": _fill(g.zh, policy), f"label::{EN}": _fill(g.en, policy, "en"),
+                    f"hint::{ZH}": _fill(hint[0], policy), f"hint::{EN}": _fill(hint[1], policy, "en"),
                     "relevant": _fill(g.relevant, policy), "appearance": g.appearance or ""})
     return tuple(row[c] for c in SURVEY_COLUMNS)
 

@@ -43,3 +43,28 @@ def test_policy_from_a_scoring_policy_object(policy):
     built = policy_from_scoring(scoring_policy, villages=policy.villages, income_period="近12个月")
     assert (built.region_code, built.year, built.floor, built.income_period) == ("150121", 2026, 8000, "近12个月")
     assert built.villages == policy.villages
+
+
+def test_policy_from_the_real_scoring_policy(policy):
+    from scoring import load_policy
+    scoring_policy = load_policy("150121", 2021)
+    built = policy_from_scoring(scoring_policy, villages=policy.villages)
+    assert (built.region_code, built.year, float(built.floor)) == ("150121", 2021, 6000.0)
+    assert built.count_insurance_payouts == scoring_policy.insurance_payouts_count_as_income
+    assert built.period_text("zh") and built.period_text("en") and " / " not in built.period_text("zh")
+
+
+def test_period_label_per_language():
+    p = FormPolicy("150121", "x", 2026, 8000, income_period="前12个月 / the last 12 months")
+    assert (p.period_text("zh"), p.period_text("en")) == ("前12个月", "the last 12 months")
+    assert FormPolicy("150121", "x", 2026, 8000).period_text("zh") == "2026年度"
+
+
+def test_insurance_payouts_follow_the_policy_in_the_live_net_income(policy):
+    import dataclasses
+    from forms.xlsform import sheets
+    def net(p):
+        rows = sheets("household_survey", p).survey
+        return next(r for r in rows if r[1] == "net_income")[13]
+    assert "insurance_payouts" not in net(policy)
+    assert "coalesce(${insurance_payouts}, 0)" in net(dataclasses.replace(policy, count_insurance_payouts=True))
