@@ -24,6 +24,7 @@ from .errors import SubmissionParseError
 from .fields import Field, Group
 
 MAX_BYTES = 10_000_000
+MAX_DEPTH = 32  # the shipped forms nest 4 levels
 _FILE_NAME = re.compile(r"^[^/\\\x00]{1,255}$")
 _YES_NO = {"yes": True, "no": False}
 
@@ -146,7 +147,9 @@ class _Reader:
         self.raw: dict[str, str | None] = {}
         self.attachments: list[str] = []
 
-    def read(self, el: Element, record: dict, item: dict | None = None) -> None:
+    def read(self, el: Element, record: dict, item: dict | None = None, depth: int = 0) -> None:
+        if depth > MAX_DEPTH:
+            raise SubmissionParseError(f"the instance nests deeper than {MAX_DEPTH} levels")
         for child in el:
             name = _local(child.tag)
             if name == "meta" and item is None:
@@ -154,7 +157,7 @@ class _Reader:
             if name in self.repeats:
                 group = self.repeats[name]
                 entry: dict = {}
-                self.read(child, record, entry)
+                self.read(child, record, entry, depth + 1)
                 record.setdefault(group.record, []).append(entry)
             elif name in self.fields and len(child) == 0:
                 f = self.fields[name]
@@ -171,7 +174,7 @@ class _Reader:
                 elif item is None:
                     _assign(record, f.record, value)
             elif len(child):
-                self.read(child, record, item)
+                self.read(child, record, item, depth + 1)
 
 
 def _risks(flat: dict) -> list[dict]:

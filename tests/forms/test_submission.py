@@ -125,3 +125,10 @@ def test_engine_instance_fixture_parses_without_node():
     assert rec["members"][0]["id_number"] == rec["head_id_number"]
     assert sum(rec["income"]["wage"].values()) == 30000 and rec["income"]["previous_net"] == 41000
     assert parsed.entity["create"] and parsed.entity["properties"]["people_count"] == "4"
+
+
+def test_deep_nesting_is_refused_not_a_crash():
+    xml = b"<data id='self_declaration'>" + b"<g>" * 5000 + b"</g>" * 5000 + \
+          b"<meta><instanceID>uuid:1</instanceID></meta></data>"
+    with pytest.raises(SubmissionParseError, match="nests deeper"):
+        parse_submission(xml)

@@ -15,3 +15,50 @@ def test_constraint_uses_odk_substr_zero_based_with_end_index():
     assert "substring(" not in expr
     assert "substr(., 0, 1) * 7" in expr and "substr(., 16, 17) * 2" in expr
     assert "substr(., 17, 18)" in expr and "mod 11" in expr and "'10X98765432'" in expr
+
+
+ID_FORM = """
+| survey |
+| | type | name | label | constraint | constraint_message | calculation |
+| | text | idn | ID | {valid} | bad check digit | |
+| | calculate | birth | | | | {birth} |
+| | calculate | sex | | | | {sex} |
+| | calculate | age | | | | {age} |
+| settings |
+| | form_id | version |
+| | id_probe | 1 |
+"""
+
+
+def _id_form() -> bytes:
+    from pyxform.xls2xform import convert
+    from forms.xpath import age_on, id_birth_date, id_sex
+    md = ID_FORM.format(valid=id_valid(".").replace("|", "\\|"), birth=id_birth_date("${idn}"),
+                        sex=id_sex("${idn}"), age=age_on("${birth}"))
+    return convert(md, file_type=".md").xform.encode()
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.engine
+def test_id_expressions_in_the_web_forms_engine(engine):
+    xml = _id_form()
+    ok, bad = "11010519491231002X", "110105194912310021"
+    out = engine.run(xml, [{"op": "set", "ref": "/data/idn", "value": bad}, {"op": "read", "ref": "/data/idn"},
+                           {"op": "set", "ref": "/data/idn", "value": ok}, {"op": "read", "ref": "/data/idn"}])
+    assert out["reads"][0]["violation"]["message"] == "bad check digit"
+    assert out["reads"][1]["violation"] is None
+    v = out["values"]
+    assert (v["/data/birth"], v["/data/sex"]) == ("1949-12-31", "female")
+    assert int(v["/data/age"]) >= 76
+
+
+@pytest.mark.engine
+def test_id_expressions_in_javarosa(javarosa):
+    xml = _id_form()
+    bad = javarosa.run(xml, [("/data/idn", "110105194912310021")])
+    assert bad["violations"][0]["condition"] == "constraint"
+    good = javarosa.run(xml, [("/data/idn", "44052419800101001" + id_check_digit("44052419800101001"))])
+    assert good["violations"] == []
+    assert (good["values"]["/data/birth"], good["values"]["/data/sex"]) == ("1980-01-01", "male")
