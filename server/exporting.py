@@ -93,42 +93,8 @@ def _ancestors(code: str) -> list[str]:
     return [code[:n] + "0" * (12 - n) for n in (2, 4, 6, 9, 12)]
 
 
-class RegionNames:
-    """Names of regions by code, loaded lazily in bulk per village."""
-
-    def __init__(self, session: Session):
-        from server.models import Region
-        self._session, self._model, self._names = session, Region, {}
-
-    def of(self, village_code: str) -> dict:
-        codes = _ancestors(village_code)
-        missing = [c for c in codes if c not in self._names]
-        if missing:
-            rows = self._session.execute(select(self._model.code, self._model.name)
-                                         .where(self._model.code.in_(missing)))
-            found = dict(rows.all())
-            for c in missing:
-                self._names[c] = found.get(c, "")
-        names = [self._names[c] for c in codes]
-        return {"code": village_code, "province": names[0], "city": names[1], "county": names[2],
-                "township": names[3], "village": names[4]}
-
-
-def _scope(region_code: str):
-    from server.register.models import Household
-    from server.roles import subtree_prefix
-    return Household.region_code.startswith(subtree_prefix(region_code), autoescape=True)
-
-
-def _changed_since(since: _dt.datetime):
-    from server.register.models import Assessment, Household, WorkflowCase, WorkflowStep
-    stepped = (select(WorkflowCase.household_id).join(WorkflowStep, WorkflowStep.case_id == WorkflowCase.id)
-               .where(WorkflowStep.created_at > since))
-    rescored = select(Assessment.household_id).where(Assessment.created_at > since)
-    return or_(Household.updated_at > since, Household.id.in_(stepped), Household.id.in_(rescored))
-
-
 def national_condition():
+    """Monitored or eliminated households, plus those approved by the county but not yet entered."""
     from server.register.models import Household, WorkflowCase
     approved = select(WorkflowCase.household_id).where(
         WorkflowCase.open.is_(True), WorkflowCase.kind == "identification",
@@ -137,6 +103,7 @@ def national_condition():
 
 
 def notice_condition(kind: str):
+    """Households with an open case at the notice step of ``kind``."""
     from server.register.models import Household, WorkflowCase
     case_kind, state = NOTICE_STATES[kind]
     return Household.id.in_(select(WorkflowCase.household_id).where(
@@ -144,47 +111,18 @@ def notice_condition(kind: str):
 
 
 def export_households(session: Session, region_code: str, *, condition=None,
-                      since: _dt.datetime | None = None, batch: int = 500) -> Iterator[dict]:
-    """Export households (docs/exports.md) of a region subtree, in id order, streamed in batches."""
-    from server.register.models import Assessment, Household, HouseholdVersion, WorkflowCase
-    names = RegionNames(session)
-    where = [_scope(region_code), Household.current_version_id.is_not(None)]
-    if condition is not None:
-        where.append(condition)
-    if since is not None:
-        where.append(_changed_since(since))
-    last = 0
-    while True:
-        rows = session.execute(
-            select(Household, HouseholdVersion.record, Assessment.result)
-            .join(HouseholdVersion, HouseholdVersion.id == Household.current_version_id)
-            .outerjoin(Assessment, Assessment.id == Household.current_assessment_id)
-            .where(*where, Household.id > last).order_by(Household.id).limit(batch)).all()
-        if not rows:
-            return
-        ids = [h.id for h, _, _ in rows]
-        methods = {}
-        for hid, context in session.execute(
-                select(WorkflowCase.household_id, WorkflowCase.context)
-                .where(WorkflowCase.household_id.in_(ids), WorkflowCase.kind == "elimination")
-                .order_by(WorkflowCase.id)):
-            if isinstance(context, dict) and context.get("method"):
-                methods[hid] = context["method"]
-        for household, record, result in rows:
-            yield _export_household(household, record or {}, result, names, methods.get(household.id))
-        last = ids[-1]
-        session.expunge_all()
+                      since: _dt.datetime | None = None, user=None) -> Iterator[dict]:  # noqa: ANN001
+    """Export households (docs/exports.md) of a region subtree from the register's read model,
+    in the user's scope (all for the system), changed since ``since`` when given."""
+    from server.register.read_model import iter_export_households
+    role, codes = (user.role, list(user.region_codes)) if user is not None else ("admin", [])
+    return iter_export_households(session, role=role, region_codes=codes, region=region_code,
+                                  updated_since=since, where=() if condition is None else (condition,))
 
 
-def _export_household(h, record: dict, result: dict | None, names: RegionNames, method) -> dict:
-    iso = (lambda v: v.isoformat() if v else None)
-    if method is None and isinstance(record.get("elimination"), dict):
-        method = record["elimination"].get("method")
-    return {"household_id": h.id, "household_no": h.household_no, "region": names.of(h.region_code),
-            "record": record, "assessment": result, "category": h.category, "status": h.status,
-            "identified_on": iso(h.identified_on), "eliminated_on": iso(h.eliminated_on),
-            "elimination_method": method, "reason": h.status_reason,
-            "updated_at": iso(h.updated_at), "approved_at": None}
+def _user(session: Session, user_id: int | None):
+    from server.models import User
+    return session.get(User, user_id) if user_id else None
 
 
 # --- batches ---------------------------------------------------------------------------------
@@ -250,8 +188,10 @@ def run_batch(app, batch_id: int, progress: Callable[[int], None] | None = None)
         batch.state, batch.cutoff = "running", utcnow()
         session.commit()
         kind, spec, region, since, params = batch.kind, batch.spec, batch.region_code, batch.since, dict(batch.params)
+        user_id = batch.created_by
     try:
         with tempfile.TemporaryFile() as out, maker() as session:
+            params["__user"] = _user(session, user_id)
             result = _WRITERS[kind](session, out, spec, region, since, params, progress, app)
             out.seek(0)
             stored = get_blobs(app).put_stream(out)
@@ -296,7 +236,8 @@ def _file_stem(session: Session, region_code: str, title: str) -> str:
 
 def _write_national(session, out, spec, region, since, params, progress, app) -> _Result:  # noqa: ANN001
     lay = export_layout.builtin(spec)
-    households = export_households(session, region, condition=national_condition(), since=since)
+    households = export_households(session, region, condition=national_condition(), since=since,
+                                   user=params.get("__user"))
     summary = national.write_workbook(out, lay, households, region_label=_region_label(session, region),
                                       progress=progress)
     return _Result(summary.households, summary.rows, summary.issues, summary.to_dict(),
@@ -304,7 +245,8 @@ def _write_national(session, out, spec, region, since, params, progress, app) ->
 
 
 def _write_notice(session, out, spec, region, since, params, progress, app) -> _Result:  # noqa: ANN001
-    households = list(export_households(session, region, condition=notice_condition(spec)))
+    households = list(export_households(session, region, condition=notice_condition(spec),
+                                        user=params.get("__user")))
     start, end = _notice_period(params)
     notice = notices.build_notice(spec, households, period_start=start, period_end=end,
                                   show_id=bool(params.get("show_id")), contact=params.get("contact"),
@@ -324,7 +266,11 @@ def _notice_period(params: dict) -> tuple[_dt.date, _dt.date]:
 
 
 def _region_names(session: Session, region_code: str) -> dict:
-    return RegionNames(session).of(region_code)
+    from server.models import Region
+    codes = _ancestors(region_code)
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+    return {"code": region_code, **{level: names.get(c, "") for level, c in
+                                    zip(("province", "city", "county", "township", "village"), codes)}}
 
 
 def _write_csv(session, out, spec, region, since, params, progress, app) -> _Result:  # noqa: ANN001
@@ -402,7 +348,8 @@ def _write_photos(session, out, spec, region, since, params, progress, app) -> _
         return blobs.open(sha) if sha else None
 
     condition = national_condition() if spec == "monitored" else None
-    summary = photos.write_bundle(out, export_households(session, region, condition=condition),
+    summary = photos.write_bundle(out, export_households(session, region, condition=condition,
+                                                         user=params.get("__user")),
                                   open_attachment, progress=progress)
     return _Result(summary.households, summary.files, summary.missing,
                    {"files": summary.files, "missing": summary.missing, "bytes": summary.bytes},
@@ -656,7 +603,7 @@ def notice_page(kind: str):
         raise ApiError(422 if exc.code != "export.notice" else 404, str(exc), code=exc.code) from None
     check_region(region)
     session = get_session()
-    households = list(export_households(session, region, condition=notice_condition(kind)))
+    households = list(export_households(session, region, condition=notice_condition(kind), user=user))
     start, end = _notice_period(params)
     notice = notices.build_notice(kind, households, period_start=start, period_end=end,
                                   show_id=request.args.get("show_id") == "1", contact=params.get("contact"),

@@ -40,15 +40,18 @@ class _Names:
 
 def iter_export_households(session: Session, *, role: str = "admin", region_codes: list[str] = (),
                            region: str | None = None, updated_since: datetime | None = None,
-                           only_status: tuple[str, ...] | None = None, batch: int = 500) -> Iterator[dict]:
+                           only_status: tuple[str, ...] | None = None, batch: int = 500,
+                           where: tuple = ()) -> Iterator[dict]:
     """Households in scope (a user's role and regions; optionally one region's subtree), with their
-    current record and assessment, register status and dates, in id order."""
+    current record and assessment, register status and dates, in id order. ``where``: extra SQL
+    conditions on ``Household`` (the exports' selections, e.g. households at a notice step)."""
     conditions = [region_condition(Household.region_code, role, list(region_codes)),
                   Household.current_version_id.is_not(None)]
     if region:
         conditions.append(Household.region_code.startswith(subtree_prefix(region), autoescape=True))
     if only_status:
         conditions.append(Household.status.in_(only_status))
+    conditions.extend(where)
     names = _Names(session)
     last_id = 0
     while True:
