@@ -589,7 +589,7 @@ def download(batch_id: int):
 def notice_page(kind: str):
     """The printable notice page (HTML, A4) or PDF (``?format=pdf``) for a region, built live:
     ``?region_code=…&period_start=…&period_end=…&show_id=1&contact=…``."""
-    from server.api.auth import check_region, current_user
+    from server.api.auth import check_region
     from server.db import get_session
     from server.errors import ApiError
     from server.register import audit

@@ -2,7 +2,6 @@
 import datetime as dt
 import io
 import re
-import zipfile
 
 import openpyxl
 import pytest
