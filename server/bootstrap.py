@@ -130,6 +130,12 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
                         region_codes=[where[level]] if level else [], display_name=f"演示 {role}")
             created.append((username, role, password))
         get_user(session, "cadre1")
+        from server.register.demo import seed_households  # demo households (issue #5)
+        from server.register.models import Household
+        if session.scalars(select(Household.id).limit(1)).first() is None:
+            year = resolve_policy(county, date.today().year, echo).year
+            count = seed_households(session, [v["village_code"] for v in villages][:3], policy_year=year)
+            echo(f"  演示农户 demo households: {count} (scored under the {year} policy)")
     echo(f"演示数据 demo: project {project.id} {project.name} ({project.region_code}), "
          f"{len(villages)} villages")
     if created:
