@@ -178,3 +178,41 @@ def test_backdating_is_limited(app, api, db_session, world):
     assert future.status_code == 422
     ok = api.post(f"/cases/{cid}/transitions", "village", json={"name": "apply", "on": "2021-03-15"})
     assert ok.status_code == 200 and ok.get_json()["steps"][0]["on"] == "2021-03-15"
+
+
+def test_objection_blocks_the_notice_until_cleared(app, api, db_session, world):
+    on(app, "2021-03-01")
+    household = _register(db_session, survey_date="2021-03-01")
+    cid = api.post(f"/households/{household.id}/cases", "collector",
+                   json={"kind": "identification", "entry_channel": "social_supervision"}).get_json()["id"]
+    step(api, "collector", cid, "visit_direct")
+    step(api, "collector", cid, "authorize")
+    step(api, "village", cid, "publish_village_notice")
+    raised = api.post(f"/cases/{cid}/objection", "village", json={"raised": True, "note": "村民反映家中有货车"})
+    assert raised.status_code == 200
+    on(app, "2021-03-08")
+    assert reasons(step(api, "township", cid, "township_verify", expect=409)) == {"no_objection"}
+    assert api.post(f"/cases/{cid}/objection", "collector", json={"raised": False, "note": "x"}).status_code == 403
+    api.post(f"/cases/{cid}/objection", "township", json={"raised": False, "note": "核实：货车已于2020年报废"})
+    step(api, "township", cid, "township_verify")
+    audit = api.get(f"/households/{household.id}/audit?per_page=100", "township").get_json()["items"]
+    objections = [(e["actor"], e["after"]["objection"]) for e in audit if e["action"] == "case.objection"]
+    assert objections == [("village", True), ("township", False)]
+
+
+def test_gradual_exit_over_http(app, api, db_session, world):
+    on(app, "2021-01-29")
+    household = _register(db_session, survey_date="2021-01-10")
+    assert api.post(f"/households/{household.id}/cases", "village",
+                    json={"kind": "gradual_exit"}).status_code == 403
+    case = api.post(f"/households/{household.id}/cases", "county", json={"kind": "gradual_exit"}).get_json()
+    assert reasons(step(api, "county", case["id"], "start_taper", {"taper_months": 13}, expect=409)) == \
+        {"field_invalid:taper_months"}
+    step(api, "county", case["id"], "start_taper", {"taper_months": 6})
+    on(app, "2021-02-28")
+    body = api.get(f"/cases/{case['id']}", "township").get_json()
+    exit_option = next(o for o in body["options"] if o["name"] == "complete_exit")
+    assert not exit_option["allowed"] and exit_option["blocked_by"][0]["code"] == "taper_elapsed"
+    app.config["FROZEN_TODAY"] = "2021-07-29"
+    body = api.get(f"/cases/{case['id']}", "township").get_json()
+    assert next(o for o in body["options"] if o["name"] == "complete_exit")["allowed"]
