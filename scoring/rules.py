@@ -89,7 +89,9 @@ _rule("SPD-02", "住房支出须为唯一住房危房", "Housing spending only f
                   "not a C/D dangerous house"),
       not_only_house=(_W, "住房支出 {amount} 元不计入合规自付支出：危房不是唯一住房",
                       "Housing spending of {amount} yuan not counted: the dangerous house is "
-                      "not the only one"))
+                      "not the only one"),
+      relocated=(_W, "住房支出 {amount} 元不计入合规自付支出：已易地扶贫搬迁安置",
+                 "Housing spending of {amount} yuan not counted: the household has been relocated"))
 _rule("SPD-03", "教育支出须有在校生", "Education spending needs a student",
       "002 (education: fees of students after subsidies)",
       no_student=(_W, "教育支出 {amount} 元，但家庭成员中没有在校生，请核实凭证",

@@ -30,7 +30,11 @@ def compute(record: dict, facts, findings: list) -> dict:
     if housing:
         g = record.get("guarantees") or {}
         grade = g.get("house_grade")
-        if grade and grade not in DANGEROUS:
+        if record.get("relocated_settlement"):
+            add(("SPD-02", "relocated", {"amount": housing}))
+            excluded["housing"] = housing
+            by_kind["housing"] = 0
+        elif grade and grade not in DANGEROUS:
             add(("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
             excluded["housing"] = housing
             by_kind["housing"] = 0

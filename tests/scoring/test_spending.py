@@ -13,6 +13,9 @@ CASES = [
     ("SPD-02:not_only_house", "dangerous but not the only house", chain(
         set_in("spending.housing", 20000), set_in("guarantees.house_grade", "C"),
         set_in("guarantees.only_house", False)), True),
+    ("SPD-02:relocated", "repairs after relocation to a settlement", chain(
+        set_in("spending.housing", 8000), set_in("guarantees.house_grade", "D"),
+        set_in("relocated_settlement", True)), True),
     ("SPD-02:safe_grade", "rent with no house graded", chain(
         set_in("spending.housing", 6000), set_in("guarantees.house_grade", None)), False),
     ("SPD-03:no_student", "education spending, nobody in school", chain(
