@@ -1,4 +1,5 @@
-"""The OpenAPI 3 document of the REST API, generated from the routes and the marshmallow schemas."""
+"""The OpenAPI 3 document of the REST API (every route under /api/v1, including other packages'
+blueprints such as exports), generated from the routes and the marshmallow schemas."""
 from __future__ import annotations
 
 import re
@@ -64,14 +65,16 @@ def json_schema(schema_cls: type[Schema], *, for_input: bool) -> dict:
 def document() -> dict:
     paths: dict = {}
     for rule in current_app.url_map.iter_rules():
-        if not rule.endpoint.startswith("api.") or rule.endpoint == "api.openapi":
+        if not rule.rule.startswith("/api/v1/") or rule.endpoint in ("api.openapi", "static"):
             continue
         path = re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule.rule)
         view = current_app.view_functions[rule.endpoint]
         doc = (view.__doc__ or rule.endpoint).strip()
         request_schema, response_schema = IO.get(rule.endpoint, (None, None))
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            op: dict = {"operationId": rule.endpoint[4:], "summary": doc.splitlines()[0], "description": doc,
+            several = len(rule.methods - {"HEAD", "OPTIONS"}) > 1
+            op: dict = {"operationId": rule.endpoint.replace(".", "_") + (f"_{method.lower()}" if several else ""),
+                        "summary": doc.splitlines()[0], "description": doc,
                         "parameters": [{"name": a, "in": "path", "required": True,
                                         "schema": {"type": "integer" if "int:" in rule.rule else "string"}}
                                        for a in rule.arguments],
