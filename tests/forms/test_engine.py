@@ -291,3 +291,20 @@ def test_required_photo_of_signed_letter(engine, built):
     out = engine.run(b.xml_bytes, steps, b.media)
     assert out["status"] == "pending"
     assert {v["ref"] for v in out["payloadViolations"]} == {f"{R}/signoff/authorization_photo"}
+
+
+def test_guarantee_answers_must_agree_with_the_members(engine, built):
+    b = built["household_survey"]
+    dropout = resident_id("150121", "20150301", "012")   # 11 years old
+    steps = member_steps(1, id_type="resident_id", id_number=dropout, in_school="no", education="primary",
+                         dropout_reason="economic", resident_medical_insurance="no",
+                         employee_medical_insurance="no") + [
+        {"op": "set", "ref": f"{R}/guarantees/school_dropout", "value": "no"},
+        {"op": "set", "ref": f"{R}/guarantees/medical_uninsured", "value": "no"},
+        {"op": "set", "ref": f"{R}/guarantees/housing_unsafe", "value": "no"},
+        {"op": "set", "ref": f"{R}/guarantees/house_grade", "value": "D"},
+    ]
+    got = _violations(engine.run(b.xml_bytes, steps, b.media))
+    assert got[f"{R}/guarantees/school_dropout"] == "constraint"
+    assert got[f"{R}/guarantees/medical_uninsured"] == "constraint"
+    assert got[f"{R}/guarantees/house_grade"] == "constraint"
