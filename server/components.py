@@ -18,6 +18,7 @@ BLUEPRINTS = (
     "server.api:bp",
     "server.exporting:bp",
     "server.register.openrosa_entities:bp",
+    "server.console:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.

@@ -1,0 +1,109 @@
+"""The staff console (``/console``): HTML pages for township reviewers, county staff and admins.
+
+Server-rendered Jinja pages over the register's services; zh-CN by default, English with
+``?lang=en`` (remembered in the session); CSRF token on every POST; role and region checked on
+every page by the API's helpers. See docs/console.md.
+"""
+from flask import Blueprint, g, render_template, request, session as cookie
+
+from server.errors import ApiError
+
+from . import access
+from .i18n import JINJA_HELPERS, LANGS, has, t
+
+bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+
+@bp.record_once
+def _cookie_defaults(state) -> None:  # noqa: ANN001
+    # The console keeps its login in Flask's signed session cookie: never sent cross-site on POSTs.
+    if state.app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        state.app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+
+
+@bp.before_request
+def _language_and_csrf() -> None:
+    wanted = request.args.get("lang")
+    if wanted in LANGS:
+        cookie["lang"] = wanted
+    g.lang = cookie.get("lang", "zh") if cookie.get("lang") in LANGS else "zh"
+    access.check_csrf()
+
+
+@bp.after_request
+def _headers(response):  # noqa: ANN001, ANN202
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                                "script-src 'self'; frame-ancestors 'none'; form-action 'self'")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_template_global()
+def csrf_field():  # noqa: ANN201
+    from markupsafe import Markup, escape
+    return Markup(f'<input type="hidden" name="{access.CSRF_FIELD}" value="{escape(access.csrf_token())}">')
+
+
+@bp.app_template_global()
+def lang_url(code: str) -> str:
+    """This page in language ``code`` (other query parameters kept)."""
+    from flask import url_for
+    args = {**request.args.to_dict(), "lang": code}
+    if request.endpoint and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("console.index", lang=code)
+
+
+@bp.app_template_filter("kv")
+def key_values(value) -> str:  # noqa: ANN001
+    """A dict as ``key: value; …`` (non-ASCII kept readable) for the audit trail."""
+    import json
+    if not value:
+        return ""
+    if not isinstance(value, dict):
+        return str(value)
+    return "; ".join(f"{k}: {v if isinstance(v, (str, int, float)) else json.dumps(v, ensure_ascii=False)}"
+                     for k, v in value.items())
+
+
+@bp.context_processor
+def _helpers() -> dict:
+    return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token}
+
+
+def _error_page(status: int, key: str, detail: str | None = None):  # noqa: ANN202
+    return render_template("console/error.html", status=status, message=t(key), detail=detail), status
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):  # noqa: ANN202
+    if exc.status == 401:
+        from flask import redirect, url_for
+        return redirect(url_for("console.login"))
+    key = f"error.{exc.status}" if has(f"error.{exc.status}") else "error.400"
+    return _error_page(exc.status, key, exc.message if exc.status in (409, 422) else None)
+
+
+@bp.errorhandler(400)
+def _bad_request(exc):  # noqa: ANN001, ANN202
+    return _error_page(400, "error.csrf" if getattr(exc, "description", "") == "csrf" else "error.400")
+
+
+@bp.errorhandler(403)
+def _forbidden(_exc):  # noqa: ANN001, ANN202
+    return _error_page(403, "error.403")
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):  # noqa: ANN001, ANN202
+    return _error_page(404, "error.404")
+
+
+from . import (views_actions, views_admin, views_auth, views_dashboard, views_households,  # noqa: E402,F401
+               views_jobs)

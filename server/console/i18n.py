@@ -1,0 +1,421 @@
+"""The console's one translation table (zh-CN default, English on request) and label helpers.
+
+Every string a console page shows goes through ``t(key)``; code values are labelled from their
+single source: ``scoring.codes`` (code lists), ``server.roles`` (roles, levels) and
+``server.workflow`` (procedures, states, transitions, deadlines, record fields).
+"""
+from __future__ import annotations
+
+from flask import g, has_request_context
+
+LANGS = ("zh", "en")
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # chrome
+    "app.title": ("守底 · 防返贫监测工作台", "shoudi · monitoring console"),
+    "app.short": ("守底", "shoudi"),
+    "nav.dashboard": ("工作概况", "Dashboard"),
+    "nav.households": ("农户", "Households"),
+    "nav.jobs": ("任务与导出", "Jobs and exports"),
+    "nav.users": ("用户", "Users"),
+    "nav.forms": ("表单", "Forms"),
+    "nav.logout": ("退出登录", "Log out"),
+    "nav.lang": ("English", "中文"),
+    "nav.signed_in_as": ("当前用户", "Signed in as"),
+    "nav.skip": ("跳到正文", "Skip to content"),
+    "common.none": ("无", "None"),
+    "common.total": ("合计", "Total"),
+    "common.count": ("户数", "Households"),
+    "common.region": ("区划", "Region"),
+    "common.all": ("全部", "All"),
+    "common.filter": ("筛选", "Filter"),
+    "common.reset": ("清除", "Clear"),
+    "common.save": ("保存", "Save"),
+    "common.submit": ("提交", "Submit"),
+    "common.yes": ("是", "Yes"),
+    "common.no": ("否", "No"),
+    "common.unknown": ("未知", "Unknown"),
+    "common.previous": ("上一页", "Previous"),
+    "common.next": ("下一页", "Next"),
+    "common.page": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} in all"),
+    "common.when": ("时间", "When"),
+    "common.who": ("操作人", "Who"),
+    "common.state": ("状态", "State"),
+    "common.reason": ("原因", "Reason"),
+    "common.note": ("备注", "Note"),
+    "common.details": ("详情", "Details"),
+    "common.yuan": ("元", "yuan"),
+    "common.print": ("打印", "Print"),
+    "common.back": ("返回", "Back"),
+    "common.open": ("查看", "Open"),
+    "common.empty": ("暂无记录。", "Nothing yet."),
+    # login
+    "login.title": ("登录", "Log in"),
+    "login.username": ("用户名", "Username"),
+    "login.password": ("密码", "Password"),
+    "login.submit": ("登录", "Log in"),
+    "login.failed": ("用户名或密码错误。", "Wrong username or password."),
+    "login.required": ("请先登录。", "Please log in."),
+    "login.logged_out": ("您已退出登录。", "You have logged out."),
+    "login.hint": ("供乡镇审核人员、县级工作人员和管理员使用。", "For township reviewers, county staff and administrators."),
+    # errors
+    "error.title": ("无法显示此页面", "This page cannot be shown"),
+    "error.403": ("您的角色无权访问此页面。", "Your role may not open this page."),
+    "error.404": ("未找到，或不在您负责的区划内。", "Not found, or outside your regions."),
+    "error.400": ("请求无效。", "Invalid request."),
+    "error.csrf": ("页面已过期，请返回重新提交。", "The page has expired; go back and submit again."),
+    "error.409": ("操作未能完成。", "The action could not be completed."),
+    "error.422": ("输入有误。", "The input is not valid."),
+    "error.500": ("服务器内部错误。", "Internal server error."),
+    # dashboard
+    "dash.title": ("工作概况", "Dashboard"),
+    "dash.scope": ("范围", "Scope"),
+    "dash.by_category": ("各地监测对象类别", "Monitoring categories by area"),
+    "dash.by_status": ("各地农户状态", "Household status by area"),
+    "dash.cases": ("进行中的程序（按步骤）", "Open procedures by step"),
+    "dash.overdue": ("逾期时限", "Missed deadlines"),
+    "dash.failures": ("处理失败的提交", "Submissions that failed processing"),
+    "dash.area": ("地区", "Area"),
+    "dash.no_category": ("非监测对象", "Not a monitoring object"),
+    "dash.chart_note": ("图中数字与下表一致。", "The chart shows the numbers of the table below."),
+    "dash.due_on": ("应完成日期", "Due"),
+    "dash.met_on": ("完成日期", "Met on"),
+    "dash.late_days": ("逾期（天）", "Days late"),
+    "dash.deadline": ("时限", "Deadline"),
+    "dash.household": ("农户", "Household"),
+    "dash.instance": ("提交编号", "Instance"),
+    "dash.form": ("表单", "Form"),
+    "dash.submitter": ("提交人", "Submitted by"),
+    "dash.received": ("接收时间", "Received"),
+    "dash.step": ("失败环节", "Failed step"),
+    "dash.error": ("错误类型", "Error type"),
+    "dash.drill": ("下钻", "Drill down"),
+    "dash.procedure": ("程序", "Procedure"),
+    # households
+    "hh.title": ("农户", "Households"),
+    "hh.search": ("户主姓名或户编号", "Head's name or household number"),
+    "hh.head": ("户主", "Head"),
+    "hh.no": ("户编号", "Household no."),
+    "hh.village": ("村", "Village"),
+    "hh.category": ("监测类别", "Category"),
+    "hh.status": ("状态", "Status"),
+    "hh.updated": ("更新时间", "Updated"),
+    "hh.head_id": ("户主证件号码", "Head's ID number"),
+    "hh.people": ("人口", "People"),
+    "hh.conflict": ("数据冲突", "Conflict"),
+    "hh.conflict.soft": ("轻度冲突", "soft conflict"),
+    "hh.conflict.hard": ("严重冲突", "hard conflict"),
+    "hh.type": ("户类型", "Household type"),
+    "hh.identified_on": ("识别时间", "Identified on"),
+    "hh.eliminated_on": ("消除时间", "Eliminated on"),
+    "hh.status_reason": ("告知原因", "Reason given"),
+    "hh.address": ("地址", "Address"),
+    "hh.no_number": ("（未取得）", "(not assigned yet)"),
+    "hh.members": ("家庭成员", "Members"),
+    "hh.m.name": ("姓名", "Name"),
+    "hh.m.relation": ("与户主关系", "Relationship"),
+    "hh.m.sex": ("性别", "Sex"),
+    "hh.m.birth": ("出生日期", "Birth date"),
+    "hh.m.id": ("证件号码", "ID number"),
+    "hh.m.health": ("健康状况", "Health"),
+    "hh.m.labour": ("劳动技能", "Labour"),
+    "hh.m.school": ("在校情况", "Schooling"),
+    "hh.m.inactive": ("已不在本户", "no longer in this household"),
+    "hh.id_masked": ("证件号码已部分隐藏。", "ID numbers are partly hidden."),
+    "hh.assessment": ("最新评估", "Latest assessment"),
+    "hh.no_assessment": ("尚无评估（该区划和年份可能尚无政策标准）。",
+                         "Not assessed yet (there may be no policy for this region and year)."),
+    "hh.policy": ("政策", "Policy"),
+    "hh.floor": ("监测标准", "Monitoring floor"),
+    "hh.score_picture": ("收入与支出", "Income and spending"),
+    "hh.guarantees": ("两不愁三保障及饮水安全", "Basic needs: education, medical care, housing, water"),
+    "guarantee.education": ("义务教育", "Compulsory education"),
+    "guarantee.medical": ("基本医疗", "Basic medical care"),
+    "guarantee.housing": ("住房安全", "Safe housing"),
+    "guarantee.water": ("饮水安全", "Safe drinking water"),
+    "hh.findings": ("评估发现", "Findings"),
+    "hh.f.rule": ("规则", "Rule"),
+    "hh.f.severity": ("级别", "Severity"),
+    "hh.f.explanation": ("说明", "Explanation"),
+    "hh.f.source": ("依据", "Source"),
+    "hh.f.overridden": ("已由县级保留：{reason}", "Kept by the county: {reason}"),
+    "hh.needs_review": ("需人工复核", "Needs review"),
+    "severity.error": ("错误", "Error"),
+    "severity.warning": ("提示", "Warning"),
+    "severity.info": ("说明", "Info"),
+    "hh.warnings": ("部门比对预警", "Department comparison warnings"),
+    "hh.w.source": ("数据来源", "Source"),
+    "hh.w.exclusion": ("排除情形", "Exclusion"),
+    "hh.w.date": ("登记日期", "Record date"),
+    "hh.w.detail": ("比对详情", "Detail"),
+    "hh.w.confirm": ("确认排除", "Confirm the exclusion"),
+    "hh.w.override": ("保留（须说明理由）", "Keep the household (reason required)"),
+    "hh.w.decide_help": ("由县级工作人员确认或说明理由后保留；操作写入审计日志。",
+                         "County staff confirm, or keep the household with a reason; recorded in the audit log."),
+    "hh.w.decided": ("已处理", "Decided"),
+    "warning.open": ("待处理", "Open"),
+    "warning.confirmed": ("已确认排除", "Confirmed"),
+    "warning.overridden": ("已说明理由保留", "Overridden"),
+    "hh.cases": ("办理程序", "Procedures"),
+    "hh.no_cases": ("尚未启动识别或消除程序。", "No procedure has been started."),
+    "hh.case.steps": ("已办步骤", "Steps taken"),
+    "hh.case.deadlines": ("时限", "Deadlines"),
+    "hh.case.next": ("可办理的步骤", "Possible next steps"),
+    "hh.case.blocked": ("暂不能办理", "Not possible now"),
+    "hh.case.closed": ("已结束", "Closed"),
+    "hh.case.open_identification": ("启动识别程序", "Start identification"),
+    "hh.case.entry_channel": ("线索来源", "Entry channel"),
+    "hh.case.open_exit": ("启动渐退程序", "Start gradual exit"),
+    "hh.case.done": ("已办理：{name}", "Done: {name}"),
+    "hh.case.refused": ("不能办理此步骤", "The step is not possible now"),
+    "hh.case.objection": ("公示异议", "Objection to the notice"),
+    "hh.case.objection_raise": ("登记异议", "Record an objection"),
+    "hh.case.objection_clear": ("异议已处理", "Objection resolved"),
+    "hh.case.objection_on": ("公示期内有异议，须处理后方可继续。", "An objection was raised during the notice."),
+    "hh.case.role": ("办理角色", "Role"),
+    "hh.versions": ("版本记录", "Versions"),
+    "hh.v.number": ("版本", "Version"),
+    "hh.v.form": ("表单", "Form"),
+    "hh.v.submission": ("来源提交", "Submission"),
+    "hh.v.base": ("基于版本", "Based on"),
+    "hh.v.received": ("接收时间", "Received"),
+    "hh.v.created": ("记录时间", "Recorded"),
+    "hh.photos": ("照片与签名", "Photos and signatures"),
+    "hh.photo.authorization_photo": ("承诺授权书", "Signed authorization letter"),
+    "hh.photo.signature": ("签名", "Signature"),
+    "hh.photo.evidence_photos": ("佐证照片", "Evidence photo"),
+    "hh.photo.missing": ("照片尚未上传。", "The photo has not been received."),
+    "hh.no_photos": ("没有照片。", "No photos."),
+    "hh.audit": ("操作记录", "Audit trail"),
+    "hh.a.action": ("操作", "Action"),
+    "hh.a.change": ("变更", "Change"),
+    "hh.resolve_conflict": ("已核对，清除冲突标记", "Checked: clear the conflict flag"),
+    "hh.conflict_help": ("手机端基于旧版本提交了更新，请核对版本记录。",
+                         "A phone sent an update made from an older version; check the versions."),
+    "hh.conflict_resolved": ("冲突标记已清除。", "Conflict flag cleared."),
+    # score picture
+    "score.per_capita": ("人均纯收入", "Per-capita net income"),
+    "score.after_spending": ("扣除刚性支出后人均", "Per capita after rigid spending"),
+    "score.floor": ("监测标准 {floor} 元", "Floor {floor} yuan"),
+    "score.components": ("家庭纯收入构成", "Family net income"),
+    "score.wage": ("工资性收入", "Wages"),
+    "score.business": ("生产经营性收入", "Business"),
+    "score.business_costs": ("生产经营性支出", "Business costs"),
+    "score.property": ("财产性收入", "Property"),
+    "score.transfer": ("转移性收入", "Transfers"),
+    "score.insurance_payouts": ("理赔收入", "Insurance payouts"),
+    "score.net": ("家庭纯收入", "Net income"),
+    "score.spending": ("合规自付支出（刚性支出）", "Rigid (eligible self-paid) spending"),
+    "score.people": ("共同生活人口 {people} 人", "{people} people in the household"),
+    "score.below": ("低于监测标准", "below the floor"),
+    "score.above": ("不低于监测标准", "at or above the floor"),
+    "score.chart_label": ("收入、支出与监测标准对比图", "Income and spending against the floor"),
+    # jobs
+    "jobs.title": ("任务与导出", "Jobs and exports"),
+    "jobs.jobs": ("后台任务", "Background jobs"),
+    "jobs.kind": ("类型", "Kind"),
+    "jobs.progress": ("进度", "Progress"),
+    "jobs.message": ("信息", "Message"),
+    "jobs.created": ("创建时间", "Created"),
+    "jobs.finished": ("完成时间", "Finished"),
+    "jobs.refreshing": ("有任务正在进行，本页每 5 秒自动刷新。", "Jobs are running; this page refreshes every 5 seconds."),
+    "jobs.exports": ("导出批次", "Export batches"),
+    "jobs.download": ("下载", "Download"),
+    "jobs.spec": ("内容", "Content"),
+    "jobs.full": ("全量", "Full"),
+    "jobs.incremental": ("增量", "Incremental"),
+    "jobs.households": ("户数", "Households"),
+    "jobs.rows": ("行数", "Rows"),
+    "jobs.issues": ("校验问题", "Issues"),
+    "jobs.start_export": ("发起导出", "Start an export"),
+    "jobs.start_rescore": ("重新评分", "Re-score"),
+    "jobs.rescore_help": ("政策调整后，按现行政策重新评估该区划全部农户。",
+                          "After a policy change, assess every household of the region again."),
+    "jobs.year": ("政策年度（留空按调查日期）", "Policy year (empty: by survey date)"),
+    "jobs.full_label": ("全量导出（不勾选则只导出上次导出后的变化）", "Full export (otherwise only changes since the last one)"),
+    "jobs.queued": ("已加入任务队列（任务 #{id}）。", "Queued as job #{id}."),
+    "jobs.none": ("暂无任务。", "No jobs yet."),
+    "jobs.no_exports": ("暂无导出批次。", "No export batches yet."),
+    "jobs.worker_note": ("任务由后台进程（shoudi worker）执行。", "Jobs are run by the background worker (shoudi worker)."),
+    "jobs.error": ("失败原因", "Error"),
+    "job.queued": ("排队中", "Queued"),
+    "job.running": ("进行中", "Running"),
+    "job.done": ("已完成", "Done"),
+    "job.failed": ("失败", "Failed"),
+    "job.replaced": ("已被替换", "Replaced"),
+    "jobkind.rescore": ("重新评分", "Re-scoring"),
+    "jobkind.comparison": ("部门数据比对", "Department data comparison"),
+    "jobkind.export": ("导出", "Export"),
+    "export.national": ("国家系统录入表", "National-system sheet"),
+    "export.notice": ("公示名单", "Notice list"),
+    "export.csv": ("表单数据 CSV", "Form data CSV"),
+    "export.photos": ("佐证照片包", "Photo bundle"),
+    "export.notice.identification_village": ("识别·村级公示", "Identification, village notice"),
+    "export.notice.identification_county": ("识别·县级公示", "Identification, county notice"),
+    "export.notice.elimination_village": ("风险消除·村级公示", "Elimination, village notice"),
+    "export.notice.elimination_county": ("风险消除·县级公示", "Elimination, county notice"),
+    "export.photos.monitored": ("监测对象", "Monitored households"),
+    "export.photos.all": ("全部农户", "All households"),
+    # admin
+    "users.title": ("用户", "Users"),
+    "users.username": ("用户名", "Username"),
+    "users.display_name": ("姓名", "Name"),
+    "users.role": ("角色", "Role"),
+    "users.regions": ("负责区划", "Regions"),
+    "users.active": ("启用", "Active"),
+    "users.disabled": ("已停用", "Disabled"),
+    "users.add": ("新增用户", "Add a user"),
+    "users.password": ("初始密码", "Initial password"),
+    "users.region_codes": ("区划代码（多个用空格分隔）", "Region codes (separated by spaces)"),
+    "users.disable": ("停用", "Disable"),
+    "users.bind": ("更新区划", "Update regions"),
+    "users.created": ("已创建用户 {username}。", "User {username} created."),
+    "users.disabled_msg": ("已停用用户 {username}。", "User {username} disabled."),
+    "users.bound": ("已更新 {username} 的负责区划。", "Regions of {username} updated."),
+    "users.need_region": ("非管理员必须绑定至少一个区划。", "A user other than an admin needs at least one region."),
+    "users.self": ("不能停用自己。", "You cannot disable yourself."),
+    "forms.title": ("表单", "Forms"),
+    "forms.project": ("项目", "Project"),
+    "forms.form_id": ("表单编号", "Form ID"),
+    "forms.form_title": ("名称", "Title"),
+    "forms.version": ("版本", "Version"),
+    "forms.published": ("发布时间", "Published"),
+    "forms.set_state": ("更改状态", "Change state"),
+    "forms.changed": ("表单 {form} 已设为：{state}", "Form {form} set to: {state}"),
+    "formstate.open": ("开放", "Open"),
+    "formstate.closing": ("停止下发（仍接收提交）", "Closing (still accepts submissions)"),
+    "formstate.closed": ("已关闭", "Closed"),
+    # household status (register)
+    "status.registered": ("已登记", "Registered"),
+    "status.identifying": ("识别中", "Being identified"),
+    "status.monitored": ("监测帮扶中", "Monitored"),
+    "status.not_admitted": ("不予纳入", "Not admitted"),
+    "status.eliminated": ("风险已消除", "Risk eliminated"),
+    "status.exited": ("已退出", "Exited"),
+    # audit actions
+    "audit.login": ("登录", "Logged in"),
+    "audit.login.failed": ("登录失败", "Login failed"),
+    "audit.logout": ("退出", "Logged out"),
+    "audit.user.create": ("创建用户", "User created"),
+    "audit.user.update": ("修改用户", "User changed"),
+    "audit.user.regions": ("变更负责区划", "Regions changed"),
+    "audit.region.import": ("导入区划", "Regions imported"),
+    "audit.household.create": ("建档", "Household registered"),
+    "audit.household.version": ("更新信息", "New version"),
+    "audit.household.conflict": ("版本冲突", "Version conflict"),
+    "audit.assessment.create": ("评估", "Assessed"),
+    "audit.case.open": ("启动程序", "Procedure started"),
+    "audit.case.transition": ("办理步骤", "Step taken"),
+    "audit.case.objection": ("公示异议", "Objection"),
+    "audit.comparison.import": ("导入比对数据", "Comparison imported"),
+    "audit.warning.decision": ("处理比对预警", "Warning decided"),
+    "audit.job.enqueue": ("发起任务", "Job queued"),
+    "audit.export": ("导出", "Export"),
+}
+
+
+def lang() -> str:
+    """The language of the current request (``g.lang`` set by the blueprint), zh by default."""
+    if has_request_context():
+        return g.get("lang", "zh")
+    return "zh"
+
+
+def pick(zh: str, en: str) -> str:
+    return en if lang() == "en" else zh
+
+
+def t(key: str, **values) -> str:  # noqa: ANN003
+    """The message ``key`` in the request's language, formatted with ``values``."""
+    zh, en = MESSAGES[key]
+    text = pick(zh, en)
+    return text.format(**values) if values else text
+
+
+def has(key: str) -> bool:
+    return key in MESSAGES
+
+
+def keyed(prefix: str, code: str | None) -> str:
+    """``t(prefix + "." + code)`` when such a message exists, else the bare code."""
+    if code is None:
+        return ""
+    key = f"{prefix}.{code}"
+    return t(key) if key in MESSAGES else code
+
+
+def code_label(list_name: str, code: str | None) -> str:
+    """The zh/en label of a ``scoring.codes`` value (the bare code when unknown)."""
+    from scoring import codes
+
+    if code in (None, ""):
+        return ""
+    try:
+        item = codes.code_list(list_name).get(code)
+    except KeyError:
+        return str(code)
+    return pick(item.zh, item.en)
+
+
+def role_label(role: str) -> str:
+    from server.roles import ROLE_LABELS
+
+    labels = ROLE_LABELS.get(role)
+    return pick(labels["zh"], labels["en"]) if labels else role
+
+
+def procedure_label(name: str) -> str:
+    from server.workflow import PROCEDURES
+
+    proc = PROCEDURES.get(name)
+    return pick(proc.zh, proc.en) if proc else name
+
+
+def state_label(procedure: str, state: str) -> str:
+    from server.workflow import PROCEDURES
+
+    proc = PROCEDURES.get(procedure)
+    if proc is None or state not in proc.states:
+        return state
+    return pick(*proc.states[state])
+
+
+def transition_label(procedure: str, name: str) -> str:
+    from server.workflow import PROCEDURES
+
+    proc = PROCEDURES.get(procedure)
+    try:
+        item = proc.transition(name) if proc else None
+    except KeyError:
+        item = None
+    return pick(item.zh, item.en) if item else name
+
+
+def deadline_label(code: str) -> str:
+    from server.workflow import PROCEDURES
+
+    for proc in PROCEDURES.values():
+        for rule in proc.deadlines:
+            if rule.code == code:
+                return pick(rule.zh, rule.en)
+    return code
+
+
+def entry_label(code: str | None) -> str:
+    from server.workflow import ENTRY_CHANNELS
+
+    labels = ENTRY_CHANNELS.get(code or "")
+    return pick(*labels) if labels else (code or "")
+
+
+def field_label(name: str) -> str:
+    from server.workflow.definitions import RECORD_FIELDS
+
+    labels = RECORD_FIELDS.get(name)
+    return pick(*labels) if labels else name
+
+
+JINJA_HELPERS = {"t": t, "keyed": keyed, "code_label": code_label, "role_label": role_label,
+                 "procedure_label": procedure_label, "state_label": state_label,
+                 "transition_label": transition_label, "deadline_label": deadline_label,
+                 "field_label": field_label, "entry_label": entry_label, "lang": lang}

@@ -1,0 +1,211 @@
+"""Read queries behind the console pages. Every query is limited to the user's regions with
+``server.register.scope.region_condition`` (the one scope filter) and, for a chosen area, the
+region subtree prefix of ``server.roles``."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import Session
+
+from server.models import Attachment, Form, Project, Region, SubmissionVersion, User, UserRegion
+from server.register.models import Deadline, Household, HouseholdVersion, WorkflowCase
+from server.register.scope import region_condition
+from server.roles import LEVELS, level_of, subtree_prefix
+
+_PREFIX = {code: n for code, _zh, n in LEVELS}
+
+
+def in_area(column, area: str | None):  # noqa: ANN001
+    """SQL condition: ``column`` lies in the subtree of ``area`` (no condition when area is None)."""
+    if not area:
+        return true()
+    return column.startswith(subtree_prefix(area), autoescape=True)
+
+
+def child_prefix_len(area: str | None) -> int:
+    """Code length that identifies the children of ``area`` (provinces when no area is given)."""
+    if not area:
+        return 2
+    level = level_of(area)
+    codes = [c for c, _zh, _n in LEVELS]
+    i = codes.index(level)
+    return _PREFIX[codes[min(i + 1, len(codes) - 1)]]
+
+
+def default_area(user) -> str | None:  # noqa: ANN001
+    """The area a user's dashboard opens on: their single bound region, else the common ancestor."""
+    codes = sorted(user.region_codes)
+    if user.role == "admin" or not codes:
+        return None
+    if len(codes) == 1:
+        return codes[0]
+    common = subtree_prefix(codes[0])
+    for code in codes[1:]:
+        prefix = subtree_prefix(code)
+        n = 0
+        while n < min(len(common), len(prefix)) and common[n] == prefix[n]:
+            n += 1
+        common = common[:n]
+    for _level, _zh, n in reversed(LEVELS):
+        if n <= len(common):
+            candidate = common[:n] + "0" * (12 - n)
+            if candidate.strip("0"):
+                return candidate
+    return None
+
+
+def region_names(session: Session, codes) -> dict[str, str]:  # noqa: ANN001
+    codes = list(set(codes))
+    if not codes:
+        return {}
+    return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
+
+
+def region_path(session: Session, code: str) -> list[tuple[str, str]]:
+    """[(code, name)] from the province down to ``code``."""
+    chain = [code[:n] + "0" * (12 - n) for _l, _z, n in LEVELS]
+    chain = [c for i, c in enumerate(chain) if c.strip("0") and (i == 0 or c != chain[i - 1])]
+    names = region_names(session, chain)
+    return [(c, names.get(c, c)) for c in chain]
+
+
+@dataclass
+class AreaCounts:
+    """Household counts of one area broken down by category and by register status."""
+    code: str
+    name: str
+    by_category: dict = field(default_factory=lambda: defaultdict(int))
+    by_status: dict = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def area_counts(session: Session, user, area: str | None) -> list[AreaCounts]:  # noqa: ANN001
+    """Counts per child region of ``area`` (townships of a county, villages of a township…)."""
+    n = child_prefix_len(area)
+    rows = session.execute(
+        select(Household.region_code, Household.category, Household.status, func.count())
+        .where(region_condition(Household.region_code, user.role, user.region_codes),
+               in_area(Household.region_code, area))
+        .group_by(Household.region_code, Household.category, Household.status)).all()
+    areas: dict[str, AreaCounts] = {}
+    for code, category, status, count in rows:
+        child = code[:n] + "0" * (12 - n)
+        item = areas.setdefault(child, AreaCounts(child, child))
+        item.by_category[category or ""] += count
+        item.by_status[status] += count
+    names = region_names(session, areas)
+    for code, item in areas.items():
+        item.name = names.get(code, code)
+    return [areas[c] for c in sorted(areas)]
+
+
+def open_case_counts(session: Session, user, area: str | None) -> list[tuple[str, str, int]]:  # noqa: ANN001
+    """(procedure, state, count) of open workflow cases in scope."""
+    return [tuple(r) for r in session.execute(
+        select(WorkflowCase.procedure, WorkflowCase.state, func.count())
+        .join(Household, Household.id == WorkflowCase.household_id)
+        .where(WorkflowCase.open.is_(True),
+               region_condition(Household.region_code, user.role, user.region_codes),
+               in_area(Household.region_code, area))
+        .group_by(WorkflowCase.procedure, WorkflowCase.state)
+        .order_by(WorkflowCase.procedure, WorkflowCase.state)).all()]
+
+
+def overdue_deadlines(session: Session, user, area: str | None, today: date, limit: int = 50):  # noqa: ANN001
+    """Missed deadlines (``register.cases.overdue``) with their household, in scope."""
+    from server.register.cases import overdue
+
+    condition = region_condition(Deadline.region_code, user.role, user.region_codes)
+    if area:
+        condition = condition & in_area(Deadline.region_code, area)
+    rows = overdue(session, condition, today, limit=limit)
+    heads = dict(session.execute(select(Household.id, Household.head_name)
+                                 .where(Household.id.in_({d.household_id for d in rows}))).all())
+    return [(d, heads.get(d.household_id, "")) for d in rows]
+
+
+def failed_submissions(session: Session, user, area: str | None, limit: int = 20):  # noqa: ANN001
+    """Recent submission versions whose processing failed: those that reached a household in scope,
+    those sent by a user bound inside the scope, and (county, admin) those of a project in scope."""
+    scope = region_condition(UserRegion.region_code, user.role, user.region_codes)
+    if area:
+        scope = scope & in_area(UserRegion.region_code, area)
+    by_submitter = select(UserRegion.user_id).where(scope)
+    household_scope = region_condition(Household.region_code, user.role, user.region_codes)
+    if area:
+        household_scope = household_scope & in_area(Household.region_code, area)
+    by_household = (select(HouseholdVersion.submission_version_id)
+                    .join(Household, Household.id == HouseholdVersion.household_id).where(household_scope))
+    project_scope = region_condition(Project.region_code, user.role, user.region_codes)
+    if area:
+        project_scope = project_scope & in_area(Project.region_code, area)
+    by_project = select(Form.id).join(Project, Project.id == Form.project_id).where(project_scope)
+    query = (select(SubmissionVersion, Form.xml_form_id, User.username)
+             .join(Form, Form.id == SubmissionVersion.form_id)
+             .outerjoin(User, User.id == SubmissionVersion.submitter_id)
+             .where(SubmissionVersion.processing_state == "failed",
+                    or_(SubmissionVersion.submitter_id.in_(by_submitter),
+                        SubmissionVersion.id.in_(by_household),
+                        SubmissionVersion.form_id.in_(by_project)))
+             .order_by(SubmissionVersion.received_at.desc(), SubmissionVersion.id.desc()).limit(limit))
+    out = []
+    for version, form_id, username in session.execute(query):
+        failed = next((e for e in (version.processing_log or []) if e.get("status") == "failed"), {})
+        step = failed.get("step") or (version.processing_error or "").split(":", 1)[0]
+        out.append({"id": version.id, "instance_id": version.instance_id, "form_id": form_id,
+                    "submitter": username or "", "received_at": version.received_at, "step": step,
+                    "error": failed.get("error") or "", "attempts": version.processing_attempts})
+    return out
+
+
+def households_query(user, *, area: str | None = None, category: str | None = None,  # noqa: ANN001
+                     status: str | None = None, q: str | None = None):
+    """The household list of a user with the page's filters (category ``none`` = no category)."""
+    query = select(Household).where(region_condition(Household.region_code, user.role, user.region_codes))
+    if area:
+        query = query.where(in_area(Household.region_code, area))
+    if category == "none":
+        query = query.where(Household.category.is_(None))
+    elif category:
+        query = query.where(Household.category == category)
+    if status:
+        query = query.where(Household.status == status)
+    if q:
+        text = q.strip()
+        query = query.where((Household.household_no == text) | Household.head_name.startswith(text, autoescape=True))
+    return query.order_by(Household.region_code, Household.id)
+
+
+def page(session: Session, query, page_no: int, per_page: int) -> tuple[list, int]:  # noqa: ANN001
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows = list(session.scalars(query.limit(per_page).offset((page_no - 1) * per_page)))
+    return rows, total
+
+
+def head_id_numbers(session: Session, households) -> dict[int, str]:  # noqa: ANN001
+    """The head's 证件号码 of each household (for masked display in lists)."""
+    ids = [h.current_version_id for h in households if h.current_version_id]
+    if not ids:
+        return {}
+    out = {}
+    for household_id, record in session.execute(select(HouseholdVersion.household_id, HouseholdVersion.record)
+                                                .where(HouseholdVersion.id.in_(ids))):
+        out[household_id] = (record or {}).get("head_id_number") or ""
+    return out
+
+
+def attachment_for(session: Session, household_id: int, name: str) -> Attachment | None:
+    """The newest stored attachment called ``name`` among the submissions of this household."""
+    return session.scalar(
+        select(Attachment)
+        .join(SubmissionVersion, SubmissionVersion.id == Attachment.version_id)
+        .join(HouseholdVersion, HouseholdVersion.submission_version_id == SubmissionVersion.id)
+        .where(HouseholdVersion.household_id == household_id, Attachment.name == name,
+               Attachment.sha256.is_not(None))
+        .order_by(HouseholdVersion.number.desc()).limit(1))

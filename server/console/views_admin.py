@@ -1,0 +1,146 @@
+"""Admin pages: users (list, add, disable, region bindings — audited) and forms (open/closing/closed).
+The services are ``server.accounts`` and ``server.publishing``; county staff may view the users
+bound inside their county (as ``GET /api/v1/users``)."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from server.db import get_session
+from server.models import FORM_STATES, Form, User, UserRegion
+from server.register import audit
+from server.register.scope import region_condition
+from server.roles import ROLE_CODES
+
+from . import access, bp
+from .i18n import keyed, t
+
+
+def _users(session, user) -> list[User]:  # noqa: ANN001
+    query = select(User).order_by(User.id)
+    if user.role != "admin":
+        inside = select(UserRegion.user_id).where(region_condition(UserRegion.region_code, user.role,
+                                                                   user.region_codes))
+        query = query.where(User.id.in_(inside))
+    return list(session.scalars(query.limit(1000)))
+
+
+@bp.get("/users")
+@access.login_required("admin", "county")
+def users():  # noqa: ANN201
+    user = access.console_user()
+    session = get_session()
+    from server.models import Region
+    rows = _users(session, user)
+    codes = {c for u in rows for c in u.region_codes}
+    names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) if codes else {}
+    return render_template("console/users.html", users=rows, names=names, roles=ROLE_CODES,
+                           may_edit=user.role == "admin")
+
+
+def _codes(text: str) -> list[str]:
+    return [c for c in text.replace(",", " ").replace("，", " ").split() if c]
+
+
+@bp.post("/users")
+@access.login_required("admin")
+def add_user():  # noqa: ANN201
+    from flask import current_app
+
+    from server.accounts import AccountError, create_user
+    from server.auth.passwords import WeakPassword
+
+    form = request.form
+    session = get_session()
+    codes = _codes(form.get("region_codes", ""))
+    try:
+        created = create_user(session, current_app, (form.get("username") or "").strip(), role=form.get("role", ""),
+                              password=form.get("password") or "", region_codes=codes,
+                              display_name=(form.get("display_name") or "").strip()[:128])
+    except (AccountError, WeakPassword) as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.users"))
+    audit.record(session, "user.create", actor=access.console_user(), entity_type="user", entity_id=created.id,
+                 after={"username": created.username, "role": created.role, "regions": codes, "via": "console"})
+    session.commit()
+    flash(t("users.created", username=created.username), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/disable")
+@access.login_required("admin")
+def disable_user(user_id: int):  # noqa: ANN201
+    session = get_session()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    me = access.console_user()
+    if target.id == me.id:
+        flash(t("users.self"), "error")
+        return redirect(url_for("console.users"))
+    if target.active:
+        target.active = False
+        audit.record(session, "user.update", actor=me, entity_type="user", entity_id=target.id,
+                     before={"active": True}, after={"active": False})
+        session.commit()
+    flash(t("users.disabled_msg", username=target.username), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/regions")
+@access.login_required("admin")
+def bind_user_regions(user_id: int):  # noqa: ANN201
+    """Replace the user's region bindings (a permission change, audited like PUT /users/{id}/regions)."""
+    from server.accounts import AccountError, bind_regions
+
+    session = get_session()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    codes = _codes(request.form.get("region_codes", ""))
+    if target.role != "admin" and not codes:
+        flash(t("users.need_region"), "error")
+        return redirect(url_for("console.users"))
+    before = target.region_codes
+    try:
+        bind_regions(session, target, codes)
+    except AccountError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.users"))
+    target.regions = [b for b in target.regions if b.region_code in set(codes)]
+    session.flush()
+    session.refresh(target)
+    audit.record(session, "user.regions", actor=access.console_user(), entity_type="user", entity_id=target.id,
+                 before={"regions": before}, after={"regions": target.region_codes})
+    session.commit()
+    flash(t("users.bound", username=target.username), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.get("/forms")
+@access.login_required("admin")
+def forms():  # noqa: ANN201
+    rows = list(get_session().scalars(select(Form).order_by(Form.project_id, Form.xml_form_id)))
+    return render_template("console/forms.html", forms=rows, states=FORM_STATES)
+
+
+@bp.post("/forms/<int:form_id>/state")
+@access.login_required("admin")
+def set_form_state(form_id: int):  # noqa: ANN201
+    from server.publishing import PublishError, set_state
+
+    session = get_session()
+    form = session.get(Form, form_id)
+    if form is None:
+        abort(404)
+    state = request.form.get("state", "")
+    try:
+        set_state(form, state)
+    except PublishError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("console.forms"))
+    session.commit()
+    flash(t("forms.changed", form=form.xml_form_id, state=keyed("formstate", state)), "ok")
+    return redirect(url_for("console.forms"))

@@ -1,0 +1,107 @@
+"""Jobs page: background jobs with progress (meta refresh while any runs), export batches with
+download links (the API's audited download route), and forms to start an export or a re-scoring."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import or_, select
+
+from server.db import get_session
+from server.exporting import KINDS, NOTICE_STATES, ROLES, ExportBatch, ExportError, create_batch
+from server.jobs import Job, enqueue
+from server.register import audit
+from server.register.scope import region_condition
+
+from . import access, bp
+from .i18n import t
+
+PHOTO_SPECS = ("monitored", "all")
+
+
+def export_specs(session) -> dict[str, list[str]]:  # noqa: ANN001
+    """What each export kind can be asked for (layout ids, notice kinds, form ids, photo scopes)."""
+    from exports import layout
+    from server.models import Form
+
+    forms = sorted(set(session.scalars(select(Form.xml_form_id))))
+    return {"national": list(layout.builtin_ids()), "notice": list(NOTICE_STATES), "csv": forms,
+            "photos": list(PHOTO_SPECS)}
+
+
+def visible_jobs(session, user, limit: int = 100) -> list[Job]:  # noqa: ANN001
+    """Jobs the user may see (as ``GET /api/v1/jobs/<id>``: their own, or in their regions)."""
+    condition = or_(Job.created_by == user.id, region_condition(Job.region_code, user.role, user.region_codes))
+    return list(session.scalars(select(Job).where(condition).order_by(Job.id.desc()).limit(limit)))
+
+
+def visible_batches(session, user, limit: int = 100) -> list[ExportBatch]:  # noqa: ANN001
+    """Export batches in the user's regions, of the kinds the user's role may run."""
+    kinds = [k for k in KINDS if user.role in ROLES[k]]
+    return list(session.scalars(select(ExportBatch).where(
+        region_condition(ExportBatch.region_code, user.role, user.region_codes), ExportBatch.kind.in_(kinds))
+        .order_by(ExportBatch.id.desc()).limit(limit)))
+
+
+@bp.get("/jobs")
+@access.login_required("village", "township", "county", "admin")
+def jobs():  # noqa: ANN201
+    user = access.console_user()
+    session = get_session()
+    rows = visible_jobs(session, user)
+    running = any(j.state in ("queued", "running") for j in rows)
+    batches = visible_batches(session, user)
+    return render_template("console/jobs.html", jobs=rows, batches=batches, refresh=running,
+                           kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
+                           may_rescore=user.role in ("county", "admin"), areas=_areas(session, user))
+
+
+def _areas(session, user) -> list[tuple[str, str]]:  # noqa: ANN001
+    from .views_households import _area_choices
+    return _area_choices(session, user)
+
+
+@bp.post("/jobs/exports")
+@access.login_required("village", "township", "county", "admin")
+def start_export():  # noqa: ANN201
+    user = access.console_user()
+    kind, _sep, spec = request.form.get("spec_choice", "").partition(":")   # "<kind>:<spec>"
+    region = request.form.get("region_code", "")
+    if kind not in KINDS:
+        flash(t("error.422"), "error")
+        return redirect(url_for("console.jobs"))
+    if user.role not in ROLES[kind]:
+        abort(403)
+    access.checked_region(region)
+    session = get_session()
+    try:
+        batch = create_batch(session, kind=kind, spec=spec, region_code=region,
+                             full=request.form.get("full") == "1", params={}, user=user)
+    except ExportError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.jobs"))
+    job = enqueue(session, "export", {"batch_id": batch.id}, region_code=region, created_by=user.id)
+    batch.job_id = job.id
+    session.commit()
+    flash(t("jobs.queued", id=job.id), "ok")
+    return redirect(url_for("console.jobs"))
+
+
+@bp.post("/jobs/rescore")
+@access.login_required("county", "admin")
+def start_rescore():  # noqa: ANN201
+    user = access.console_user()
+    region = request.form.get("region_code", "")
+    access.checked_region(region)
+    year_text = (request.form.get("year") or "").strip()
+    year = int(year_text) if year_text.isdigit() and 2015 <= int(year_text) <= 2100 else None
+    if year_text and year is None:
+        flash(t("error.422") + " " + t("jobs.year"), "error")
+        return redirect(url_for("console.jobs"))
+    session = get_session()
+    job = enqueue(session, "rescore", {"region_code": region, "year": year}, region_code=region, created_by=user.id)
+    audit.record(session, "job.enqueue", actor=user, entity_type="job", entity_id=job.id, region_code=region,
+                 after={"kind": "rescore", "year": year})
+    session.commit()
+    flash(t("jobs.queued", id=job.id), "ok")
+    return redirect(url_for("console.jobs"))
+
