@@ -2,7 +2,7 @@
 
 ``CATALOG`` is the ordered tree of groups and fields; ``FORMS`` says what each form is (title,
 entity behaviour, instance name). Policy-dependent text uses the tokens ``[[floor]]``,
-``[[period]]``, ``[[region]]`` and ``[[year]]``, filled in by the generator.
+``[[period]]``, ``[[region]]``, ``[[year]]`` and ``[[payouts]]``, filled in by the generator.
 """
 from __future__ import annotations
 

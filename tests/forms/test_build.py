@@ -115,3 +115,11 @@ def test_policy_file_errors_are_clear(tmp_path):
     (tmp_path / "v.csv").write_text("county_code,county_name\n150121,x\n", "utf-8")
     with pytest.raises(forms.FormBuildError, match="lacks columns"):
         forms.load_policy_file(bad)
+
+
+def test_python_m_forms_entry_point(tmp_path, capsys):
+    from forms.__main__ import main
+    assert main(["--out", str(tmp_path), "authorization"]) == 0
+    assert (tmp_path / "authorization.xml").is_file()
+    assert main(["--out", str(tmp_path), "--policy", str(tmp_path / "missing.toml")]) == 1
+    assert "cannot read policy file" in capsys.readouterr().err
