@@ -38,6 +38,7 @@ def live(migrated_url, tmp_path_factory):
            "--data-dir", str(data))
     try:
         with LiveServer(env, data) as server:
+            server.project = int(shoudi(env, "projects", "list", "--data-dir", str(data)).split()[0])
             yield server
     finally:
         empty_database(migrated_url)
@@ -51,13 +52,13 @@ def _submit(session: requests.Session, url: str, xml: bytes, files: dict[str, by
 
 def test_collect_round_trip_with_password_and_token(live):
     base = live.url
-    anonymous = requests.head(f"{base}/v1/projects/1/submission", headers=OR, timeout=10)
+    anonymous = requests.head(f"{base}/v1/projects/{live.project}/submission", headers=OR, timeout=10)
     assert anonymous.status_code == 401
     assert anonymous.headers["WWW-Authenticate"].startswith("Digest ")
 
     s = requests.Session()
     s.auth = HTTPDigestAuth("e2e", "e2e-password-1")
-    listing = s.get(f"{base}/v1/projects/1/formList", headers=OR, timeout=10)
+    listing = s.get(f"{base}/v1/projects/{live.project}/formList", headers=OR, timeout=10)
     assert listing.status_code == 200 and listing.headers["X-OpenRosa-Version"] == "1.0"
     forms = {f.findtext("x:formID", namespaces=NS): f for f in etree.fromstring(listing.content).findall("x:xform", NS)}
     assert "visit" in forms and "household_survey" in forms
@@ -71,9 +72,9 @@ def test_collect_round_trip_with_password_and_token(live):
     csv = s.get(media[0].findtext("m:downloadUrl", namespaces=NS), timeout=10)
     assert "md5:" + hashlib.md5(csv.content).hexdigest() == media[0].findtext("m:hash", namespaces=NS)
 
-    assert s.head(f"{base}/v1/projects/1/submission", headers=OR, timeout=10).status_code == 204
+    assert s.head(f"{base}/v1/projects/{live.project}/submission", headers=OR, timeout=10).status_code == 204
     iid = f"uuid:{uuid.uuid4()}"
-    r = _submit(s, f"{base}/v1/projects/1/submission?deviceID=collect:e2e", instance_xml(iid), {"photo.jpg": JPEG})
+    r = _submit(s, f"{base}/v1/projects/{live.project}/submission?deviceID=collect:e2e", instance_xml(iid), {"photo.jpg": JPEG})
     assert r.status_code == 201, r.text
     assert "full submission upload was successful" in r.text
 
@@ -87,7 +88,7 @@ def test_collect_round_trip_with_password_and_token(live):
     config = json.loads(shoudi(live.env, "collect-config", "e2e", "--json", "--url", base, "--data-dir",
                                str(live.data)))
     server_url = config["general"]["server_url"]
-    assert re.fullmatch(rf"{re.escape(base)}/v1/key/[A-Za-z0-9!$]{{64}}/projects/1", server_url)
+    assert re.fullmatch(rf"{re.escape(base)}/v1/key/[A-Za-z0-9!$]{{64}}/projects/{live.project}", server_url)
     assert config["project"]["name"] and config["admin"] == {}
     token_list = requests.get(server_url + "/formList", headers=OR, timeout=10)
     assert token_list.status_code == 200 and "/v1/key/" in token_list.text
@@ -98,7 +99,7 @@ def test_collect_round_trip_with_password_and_token(live):
     assert iid2 in listed
 
     # Enketo asks for one form by id
-    enketo = s.get(f"{base}/v1/projects/1/formList?formID=visit", headers=OR, timeout=10)
+    enketo = s.get(f"{base}/v1/projects/{live.project}/formList?formID=visit", headers=OR, timeout=10)
     assert enketo.text.count("<xform>") == 1
 
 
