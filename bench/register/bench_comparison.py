@@ -62,12 +62,28 @@ def bench_stream(path: Path, members: int) -> None:
           f"the members index ({members:,} ids) is held outside that figure")
 
 
-def bench_job(path: Path, members: int) -> None:
+_CHILD = """
+import resource, sys, time
+sys.path.insert(0, {root!r})
+from server import create_app
+from server.jobs import run_pending
+app = create_app({{"DATA_DIR": {data!r}, "SECRET_KEY": "bench", "FSYNC": False, "LOG_LEVEL": "WARNING"}})
+t = time.perf_counter()
+run_pending(app)
+print(f"{{time.perf_counter() - t:.2f}} {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}}")
+"""
+
+
+def bench_job(files: list[Path], members: int) -> None:
+    """Fill a SQLite register with ``members`` people, then run the comparison job on each file in a
+    fresh worker process and print its time and peak RSS (so file size vs memory is visible)."""
+    import subprocess
+
     from sqlalchemy import insert
 
     from server import create_app
     from server.db import get_db
-    from server.jobs import Job, run_pending
+    from server.jobs import Job
     from server.migrate import upgrade
     from server.models import Region
     from server.register.comparison_import import create_batch
@@ -86,23 +102,29 @@ def bench_job(path: Path, members: int) -> None:
             s.add(Region(code=code, parent_code=parent, level=level, name=code, vintage=2023))
             s.flush()
         households = members // 4
-        s.execute(insert(Household), [{"id": h + 1, "key": f"k{h}", "entity_id": f"{h:036d}",
-                                       "region_code": "150121100201", "entity_version": 1} for h in range(households)])
-        s.execute(insert(Member), [{"household_id": n // 4 + 1, "id_number": ident(n), "position": n % 4,
-                                    "active": True, "data": {}} for n in range(households * 4)])
+        for start in range(0, households, 20_000):
+            chunk = range(start, min(households, start + 20_000))
+            s.execute(insert(Household), [{"id": h + 1, "key": f"k{h}", "entity_id": f"{h:036d}",
+                                           "region_code": "150121100201", "entity_version": 1} for h in chunk])
+            s.execute(insert(Member), [{"household_id": h + 1, "id_number": ident(4 * h + k), "position": k,
+                                        "active": True, "data": {}} for h in chunk for k in range(4)])
         s.commit()
-    with app.app_context(), db.sessionmaker() as s, path.open("rb") as fh:
-        batch = create_batch(s, get_blobs(app), source="vehicles", region_code="150121000000",
-                             filename=path.name, stream=fh)
-        s.commit()
-    started = time.perf_counter()
-    run_pending(app)
-    seconds = time.perf_counter() - started
-    with db.sessionmaker() as s:
-        job = s.get(Job, batch.job_id)
-        print(f"job: state={job.state} {job.result} in {seconds:.1f} s = {job.result['rows'] / seconds:,.0f} rows/s "
-              f"(SQLite, warnings written in batches of 1000)")
-    print(f"  max RSS of this process: {max_rss_mb():.0f} MB")
+    root = str(Path(__file__).resolve().parents[2])
+    for path in files:
+        with app.app_context(), db.sessionmaker() as s, path.open("rb") as fh:
+            batch = create_batch(s, get_blobs(app), source="vehicles", region_code="150121000000",
+                                 filename=path.name, stream=fh)
+            s.commit()
+            job_id = batch.job_id
+        out = subprocess.run([sys.executable, "-c", _CHILD.format(root=root, data=tmp)], capture_output=True,
+                             text=True, check=True).stdout.split()
+        seconds, rss = float(out[0]), out[1]
+        with db.sessionmaker() as s:
+            job = s.get(Job, job_id)
+            rows = job.result["rows"]
+            print(f"job ({path.name}): state={job.state}, {rows:,} rows, {job.result['matched']:,} warnings in "
+                  f"{seconds:.1f} s = {rows / seconds:,.0f} rows/s; worker peak RSS {rss} MB "
+                  f"(register of {members:,} members, SQLite)")
 
 
 def max_rss_mb() -> float:
@@ -123,7 +145,9 @@ def main() -> None:
         print(f"file: {args.rows:,} rows, {os.path.getsize(path) / 1e6:.0f} MB, {os.cpu_count()} CPUs")
         bench_stream(path, args.members)
         if args.job:
-            bench_job(path, args.members)
+            small = Path(tmp) / "vehicles-small.csv"
+            write_file(small, max(1, args.rows // 10), args.members, args.hit_rate)
+            bench_job([small, path], args.members)
 
 
 if __name__ == "__main__":
