@@ -27,3 +27,44 @@ def households_csv(rows: Iterable[tuple[str, str, int, Mapping[str, object]]]) -
         writer.writerow([entity_id, label, int(version),
                          *("" if props.get(p) is None else str(props[p]) for p in ENTITY_PROPERTIES)])
     return out.getvalue().encode("utf-8")
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _get(record: Mapping, path: str):
+    value = record
+    for part in path.split("."):
+        if not isinstance(value, Mapping):
+            return None
+        value = value.get(part)
+    return value
+
+
+def entity_properties(record: Mapping) -> dict[str, str | None]:
+    """The entity properties of a household record (docs/household-record.md), as the forms
+    would save them: codes as codes, yes/no for booleans, numbers without a trailing ``.0``.
+    The three risk properties come from ``record["risks"]``."""
+    from .catalog import CATALOG
+    from .fields import HOUSEHOLD_SURVEY, walk
+    risks = [r for r in record.get("risks") or [] if isinstance(r, Mapping) and r.get("code")]
+    derived = {
+        "risks": " ".join(r["code"] for r in risks) or None,
+        "risk_disaster": next((r.get("disaster") for r in risks if r["code"] == "natural_disaster"), None),
+        "risk_note": next((r.get("note") for r in risks if r["code"] == "other"), None),
+    }
+    out: dict[str, str | None] = {}
+    for _, f in walk(CATALOG, HOUSEHOLD_SURVEY):
+        if f.entity:
+            out[f.entity] = derived[f.entity] if f.entity in derived else \
+                _text(_get(record, f.record)) if f.record else None
+    return out
