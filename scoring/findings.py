@@ -1,58 +1,72 @@
 """Finding: one explained outcome of one rule, rendered in Chinese and English on demand.
 
 A finding stores only the rule ID, the message variant and the numbers (``data``); the texts come
-from the rule registry (:mod:`scoring.rules`) when asked for, which keeps scoring fast.
+from the rule registry (:mod:`scoring.rules`) when asked for, which keeps scoring fast. In a
+template, ``{x}`` shows the data value ``x`` (numbers with thousands separators) and ``{x_zh}`` /
+``{x_en}`` the Chinese / English label of the code(s) in ``x``.
 """
 from __future__ import annotations
 
+import string
 from typing import Any
 
+from .rules import RULES, label
+
 SEVERITIES = ("error", "warning", "info")
+_BOOL = {"zh": {True: "是", False: "否", None: "—"}, "en": {True: "yes", False: "no", None: "—"}}
+_SEP = {"zh": "、", "en": ", "}
 
 
-def _display(value: Any) -> str:
-    """Numbers as people write them: 5,000 / 5,000.5; lists joined with 、; others as str."""
-    if isinstance(value, bool) or value is None:
-        return {True: "是", False: "否", None: "—"}[value]
-    if isinstance(value, int):
+def _display(value: Any, lang: str = "zh") -> str:
+    """Numbers as people write them: 5,000 / 5,000.5; lists joined; booleans as 是/否 (yes/no)."""
+    if value is None or value is True or value is False:
+        return _BOOL[lang][value]
+    cls = value.__class__
+    if cls is int:
         return f"{value:,}"
-    if isinstance(value, float):
+    if cls is float:
         if value.is_integer():
             return f"{int(value):,}"
         return f"{value:,.2f}".rstrip("0").rstrip(".")
-    if isinstance(value, (list, tuple)):
-        return "、".join(_display(v) for v in value)
+    if cls is list or cls is tuple:
+        return _SEP[lang].join(_display(v, lang) for v in value) if value else (
+            "无" if lang == "zh" else "none")
     return str(value)
 
 
-def _display_en(value: Any) -> str:
-    if isinstance(value, bool) or value is None:
-        return {True: "yes", False: "no", None: "—"}[value]
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_display_en(v) for v in value)
-    return _display(value)
+_COMPILED: dict = {}
 
 
-class _Lookup(dict):
-    """Format mapping: ``{x}`` shows data value x; ``{x_zh}``/``{x_en}`` its label from ``labels``."""
+def _fields(template: str) -> tuple:
+    """((placeholder, data key, label language or None), ...) of a template, parsed once."""
+    out = _COMPILED.get(template)
+    if out is None:
+        out = []
+        for _, name, _, _ in string.Formatter().parse(template):
+            if not name or any(n == name for n, _, _ in out):
+                continue
+            base, _, suffix = name.rpartition("_")
+            if suffix in ("zh", "en") and base:
+                out.append((name, base, suffix))
+            else:
+                out.append((name, name, None))
+        out = _COMPILED[template] = tuple(out)
+    return out
 
-    __slots__ = ("_data", "_render", "_labels", "_lang")
 
-    def __init__(self, data, render, labels, lang):
-        super().__init__()
-        self._data, self._render, self._labels, self._lang = data, render, labels, lang
-
-    def __missing__(self, key):
-        if key in self._data:
-            return self._render(self._data[key])
-        base, _, lang = key.rpartition("_")
-        if base in self._data and lang in ("zh", "en"):
-            value = self._data[base]
-            if isinstance(value, (list, tuple)):
-                sep = "、" if lang == "zh" else ", "
-                return sep.join(self._labels(base, v, lang) for v in value)
-            return self._labels(base, value, lang)
-        raise KeyError(key)
+def render(template: str, data: dict, lang: str) -> str:
+    values = {}
+    for name, key, label_lang in _fields(template):
+        if label_lang is None:
+            values[name] = _display(data.get(key), lang)
+        else:
+            v = data.get(key)
+            if v.__class__ is list or v.__class__ is tuple:
+                values[name] = (_SEP[label_lang].join(label(key, x, label_lang) for x in v)
+                                if v else ("无" if label_lang == "zh" else "none"))
+            else:
+                values[name] = label(key, v, label_lang)
+    return template.format_map(values)
 
 
 class Finding:
@@ -71,56 +85,56 @@ class Finding:
 
     @property
     def rule(self):
-        from .rules import RULES
         return RULES[self.rule_id]
 
     @property
     def severity(self) -> str:
-        return self.rule.messages[self.variant][0]
+        return RULES[self.rule_id].messages[self.variant][0]
 
     @property
     def message_zh(self) -> str:
-        from .rules import label
-        return self.rule.messages[self.variant][1].format_map(
-            _Lookup(self.data, _display, label, "zh"))
+        return render(RULES[self.rule_id].messages[self.variant][1], self.data, "zh")
 
     @property
     def message_en(self) -> str:
-        from .rules import label
-        return self.rule.messages[self.variant][2].format_map(
-            _Lookup(self.data, _display_en, label, "en"))
+        return render(RULES[self.rule_id].messages[self.variant][2], self.data, "en")
 
     @property
     def source(self) -> str:
         extra = self.data.get("policy_source")
-        return f"{self.rule.source}; {extra}" if extra else self.rule.source
+        src = RULES[self.rule_id].source
+        return f"{src}; {extra}" if extra else src
 
     def to_dict(self) -> dict:
-        rule = self.rule
+        rule = RULES[self.rule_id]
         severity, zh, en = rule.messages[self.variant]
+        data = self.data
         out = {
             "rule_id": self.rule_id,
             "severity": severity,
             "variant": self.variant,
             "title_zh": rule.title_zh,
             "title_en": rule.title_en,
-            "message_zh": self.message_zh,
-            "message_en": self.message_en,
+            "message_zh": render(zh, data, "zh"),
+            "message_en": render(en, data, "en"),
             "source": self.source,
-            "data": {k: _jsonable(v) for k, v in self.data.items() if k != "policy_source"},
+            "data": {k: _jsonable(v) for k, v in data.items() if k != "policy_source"},
         }
         if self.override is not None:
             out["override"] = dict(self.override)
         return out
 
 
+_PLAIN = frozenset((str, int, float, bool, type(None)))
+
+
 def _jsonable(value):
+    if value.__class__ in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
