@@ -60,6 +60,24 @@ def lang_url(code: str) -> str:
     return url_for("console.index", lang=code)
 
 
+@bp.app_template_global()
+def in_scope(code: str) -> bool:
+    """May the current user open pages of region ``code``? (for breadcrumb links)"""
+    from server.roles import may_act_in
+    user = access.console_user()
+    return user is not None and may_act_in(user.region_codes, user.role, code)
+
+
+@bp.app_template_filter("num")
+def number(value) -> str:  # noqa: ANN001
+    """12345.0 → "12,345"; 2833.333 → "2,833.33"."""
+    from .charts import _num
+    try:
+        return _num(float(value))
+    except (TypeError, ValueError):
+        return "—" if value is None else str(value)
+
+
 @bp.app_template_filter("kv")
 def key_values(value) -> str:  # noqa: ANN001
     """A dict as ``key: value; …`` (non-ASCII kept readable) for the audit trail."""

@@ -23,6 +23,12 @@ def _num(value: float) -> str:
     return f"{value:,.2f}"
 
 
+def _text_on(color: str) -> str:
+    """Black or white, whichever reads better on ``color`` (#rrggbb)."""
+    r, g, b = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return "#1d2733" if 0.299 * r + 0.587 * g + 0.114 * b > 150 else "#fff"
+
+
 @dataclass(frozen=True)
 class Series:
     label: str
@@ -55,8 +61,8 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[Ser
             out.append(f'<rect x="{cursor:.1f}" y="{y}" width="{max(w, 1):.1f}" height="{bar_h}" '
                        f'fill="{item.color}"><title>{escape(label)} · {escape(item.label)}: {value}</title></rect>')
             if w >= 24:
-                out.append(f'<text x="{cursor + w / 2:.1f}" y="{y + 13}" text-anchor="middle" fill="#fff" '
-                           f'{FONT}>{value}</text>')
+                out.append(f'<text x="{cursor + w / 2:.1f}" y="{y + 13}" text-anchor="middle" '
+                           f'fill="{_text_on(item.color)}" {FONT}>{value}</text>')
             cursor += w
         out.append(f'<text x="{cursor + 6:.1f}" y="{y + 13}" {FONT} font-weight="bold">{totals[i]}</text>')
     out.append("</svg>")
@@ -150,7 +156,10 @@ def score_chart(result: Mapping, *, width: int = 720) -> Markup:
     steps.append(_Bar(t("score.net"), 0, net, "#102a43", f"{_num(net)} {yuan}"))
     steps.append(_Bar(t("score.spending"), 0, spending, "#c27c0e", f"{_num(spending)} {yuan}"))
     second = _bars_svg(steps, title=t("score.components"), width=width)
-    caption = escape(t("score.people", people=people))
+    verdict = t("score.below") if floor and per_capita < floor else t("score.above")
+    caption = escape(f'{t("score.per_capita")} {_num(per_capita)} {yuan}'
+                     + (f' · {verdict} ({_num(floor)} {yuan})' if floor else "")
+                     + f' · {t("score.people", people=people)}')
     return Markup(f'<figure class="score" aria-label="{escape(t("score.chart_label"))}">'
-                  f'<figcaption>{escape(t("score.per_capita"))} · {caption}</figcaption>{first}'
+                  f'<figcaption>{caption}</figcaption>{first}'
                   f'<figcaption>{escape(t("score.components"))}</figcaption>{second}</figure>')

@@ -31,7 +31,8 @@ def dashboard():  # noqa: ANN201
     areas = queries.area_counts(session, user, area)
     cats = categories()
     cat_series = [Series(code_label("category", c), PALETTE[i]) for i, c in enumerate(cats)]
-    cat_rows = [(a.name, [a.by_category.get(c, 0) for c in cats]) for a in areas]
+    cat_series.append(Series(t("dash.no_category"), "#c5cbd3"))
+    cat_rows = [(a.name, [a.by_category.get(c, 0) for c in cats] + [a.by_category.get("", 0)]) for a in areas]
     status_series = [Series(keyed("status", s), PALETTE[i]) for i, s in enumerate(STATUSES)]
     status_rows = [(a.name, [a.by_status.get(s, 0) for s in STATUSES]) for a in areas]
     drillable = area is None or len(subtree_prefix(area)) < 12

@@ -18,7 +18,22 @@ from server.register.households import apply_record
 from server.storage import get_blobs
 from tests.server.register.world import PASSWORD, record, world  # noqa: F401  (fixture)
 
-JPEG = bytes.fromhex("ffd8ffe000104a464946000101010048004800") + b"console-test-photo" + b"\xff\xd9"
+
+
+def _png(width: int = 120, height: int = 80) -> bytes:
+    """A small real PNG (a paper-coloured page with ruled lines) built with zlib only."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + (b"\x60\x60\x60" if y % 10 == 0 else b"\xf4\xf0\xe6") * width for y in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+PHOTO = _png()
 _serial = itertools.count(1)
 
 
@@ -45,7 +60,7 @@ class Households:
         session.add(self.form_version)
         session.flush()
 
-    def submission(self, photo: bytes | None = JPEG, name: str = "auth-1.jpg", state: str = "done",
+    def submission(self, photo: bytes | None = PHOTO, name: str = "auth-1.jpg", state: str = "done",
                    error: str | None = None, submitter_id: int | None = None) -> SubmissionVersion:
         n = next(_serial)
         instance = f"uuid:00000000-0000-4000-8000-{n:012d}"
@@ -63,7 +78,7 @@ class Households:
         if photo is not None:
             blob = get_blobs(self.app).put_bytes(photo)
             self.session.add(Attachment(version_id=version.id, name=name, sha256=blob.sha256, size=blob.size,
-                                        content_type="image/jpeg"))
+                                        content_type="image/png"))
         self.session.flush()
         return version
 
@@ -76,7 +91,7 @@ class Households:
         data["members"][0]["name"] = head
         data["head_id_number"] = data["members"][0]["id_number"]
         data["instance_id"] = f"uuid:{n}"
-        version = self.submission(JPEG if photo else None, name=data["authorization_photo"])
+        version = self.submission(PHOTO if photo else None, name=data["authorization_photo"])
         applied = apply_record(self.session, data, submission_version_id=version.id)
         if score:
             assess_version(self.session, applied.household, applied.version, year=2021)
