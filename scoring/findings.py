@@ -23,7 +23,7 @@ def _display(value: Any, lang: str = "zh") -> str:
         return _BOOL[lang][value]
     cls = value.__class__
     if cls is int:
-        return f"{value:,}"
+        return str(value) if -1000 < value < 1000 else f"{value:,}"
     if cls is float:
         if value.is_integer():
             return f"{int(value):,}"

@@ -442,8 +442,23 @@ _DICT_LABELS = {"failed": {**WATER_ITEMS, **GUARANTEE_ITEMS},
                 "evidence": _EVIDENCE, "scheme": _SCHEMES, "item": _TRANSFER_ITEMS}
 
 
+_LABEL_CACHE: dict = {}
+
+
 def label(field: str, value, lang: str) -> str:
     """The zh or en label of a code that appears in finding data under ``field``."""
+    try:
+        return _LABEL_CACHE[field, value, lang]
+    except KeyError:
+        text = _label(field, value, lang)
+        if len(_LABEL_CACHE) < 4096:  # codes are few; odd values from bad data are not kept
+            _LABEL_CACHE[field, value, lang] = text
+        return text
+    except TypeError:  # unhashable value
+        return _label(field, value, lang)
+
+
+def _label(field: str, value, lang: str) -> str:
     if value is None:
         return "—"
     table = _DICT_LABELS.get(field)
