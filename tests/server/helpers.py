@@ -119,6 +119,8 @@ class DigestClient:
                 if data_factory is not None:
                     kw2["data"] = data_factory()
                 response = self.client.open(url, method=method, headers=headers, **kw2)
+        response.get_data()
+        response.close()  # as a WSGI server does: runs call_on_close work (processing after the 201)
         return response
 
     def get(self, url: str, **kw):

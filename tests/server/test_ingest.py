@@ -1,0 +1,108 @@
+"""Processing after the 201: ordered steps, one transaction, failures recorded and retryable."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from server import components
+from server.ingest import ProcessingError, process_pending, process_version
+from server.models import Region, SubmissionVersion
+from tests.server.helpers import JPEG, instance_xml, multipart
+
+CALLS: list[str] = []
+
+
+def ok_step(ctx) -> None:  # noqa: ANN001
+    CALLS.append(f"ok:{ctx.version.instance_id}")
+    ctx.record = {"form_id": ctx.form.xml_form_id, "instance_id": ctx.version.instance_id,
+                  "xml_bytes": len(ctx.xml)}
+
+
+def writing_step(ctx) -> None:  # noqa: ANN001
+    ctx.session.add(Region(code="150121100299", parent_code="150121100000", level="village", name="临时村",
+                           vintage=2023))
+    ctx.session.flush()
+
+
+def failing_step(ctx) -> None:  # noqa: ANN001
+    raise ProcessingError("scoring rule R7 crashed")
+
+
+def _submit(collect, world, iid="uuid:aaaaaaaa-1111-4111-8111-111111111111") -> int:
+    r = collect.post(f"/v1/projects/{world.project.id}/submission", data=multipart(instance_xml(iid), {"photo.jpg": JPEG}))
+    assert r.status_code == 201
+    return iid
+
+
+def _version(db_session, iid):
+    db_session.rollback()
+    return db_session.scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid)).one()
+
+
+def test_processing_failure_never_affects_the_201(app, collect, world, db_session, monkeypatch):
+    monkeypatch.setattr(components, "PROCESSING_STEPS", ("tests.server.test_ingest:failing_step",))
+    iid = _submit(collect, world)
+    v = _version(db_session, iid)
+    assert v.processing_state == "failed" and v.processing_attempts == 1
+    assert v.processing_error.startswith("tests.server.test_ingest.failing_step: ")
+    assert "R7" in v.processing_error
+    assert v.processing_log[-1]["status"] == "failed"
+    assert v.attachments_present == 1  # the submission itself is intact
+
+
+def test_steps_run_in_order_and_record_is_stored(app, collect, world, db_session, monkeypatch):
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    assert _version(db_session, iid).processing_state == "pending"
+    state = process_version(app, _version(db_session, iid).id, steps=[ok_step, writing_step])
+    assert state == "done"
+    v = _version(db_session, iid)
+    assert v.record["instance_id"] == iid and v.record["xml_bytes"] > 0
+    assert [e["step"] for e in v.processing_log] == ["tests.server.test_ingest.ok_step",
+                                                     "tests.server.test_ingest.writing_step"]
+    assert db_session.get(Region, "150121100299") is not None
+    # done versions are skipped unless forced
+    CALLS.clear()
+    assert process_version(app, v.id, steps=[ok_step]) == "done" and CALLS == []
+    assert process_version(app, v.id, steps=[ok_step], force=True) == "done" and CALLS == [f"ok:{iid}"]
+
+
+def test_failed_run_rolls_back_every_step(app, collect, world, db_session):
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    vid = _version(db_session, iid).id
+    assert process_version(app, vid, steps=[writing_step, failing_step]) == "failed"
+    db_session.rollback()
+    assert db_session.get(Region, "150121100299") is None
+    assert _version(db_session, iid).processing_state == "failed"
+
+
+def test_pending_versions_are_picked_up(app, collect, world, db_session, monkeypatch):
+    app.config["PROCESS_INLINE"] = False
+    monkeypatch.setattr(components, "PROCESSING_STEPS", ("tests.server.test_ingest:ok_step",))
+    ids = [_submit(collect, world, f"uuid:bbbbbbbb-1111-4111-8111-11111111111{i}") for i in range(3)]
+    assert process_pending(app) == {"done": 3}
+    assert all(_version(db_session, i).processing_state == "done" for i in ids)
+    assert process_pending(app) == {}
+
+
+def test_reprocess_cli(app, collect, world, db_session, cli_runner, monkeypatch):
+    monkeypatch.setattr(components, "PROCESSING_STEPS", ("tests.server.test_ingest:failing_step",))
+    iid = _submit(collect, world)
+    assert _version(db_session, iid).processing_state == "failed"
+    result = cli_runner("reprocess", "--all-failed")
+    assert result.exit_code == 1 and "failed: 1" in result.output
+    monkeypatch.setattr(components, "PROCESSING_STEPS", ("tests.server.test_ingest:ok_step",))
+    result = cli_runner("reprocess", iid)
+    assert result.exit_code == 0 and "done: 1" in result.output
+    v = _version(db_session, iid)
+    assert v.processing_state == "done" and v.processing_attempts == 3 and v.processing_error is None
+    assert cli_runner("reprocess", "uuid:nope").exit_code != 0
+
+
+def test_parse_step_uses_forms_parse_submission(app, collect, world, db_session):
+    """The shipped parse step refuses instances that are not shoudi forms — recorded, not raised."""
+    from server.ingest_steps import parse_instance
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    assert process_version(app, _version(db_session, iid).id, steps=[parse_instance]) == "failed"
+    assert _version(db_session, iid).processing_error.startswith("parse: ")
