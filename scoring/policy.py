@@ -34,6 +34,8 @@ class PolicyNotFound(LookupError):
         self.region_code, self.year = region_code, year
         msg = (f"no monitoring policy for region {region_code!r} in {year}: no floor is defined "
                f"for {year} at any level of {region_code!r} (province, city, county)")
+        self.message_zh = (f"未找到地区 {region_code} {year} 年的监测政策：省、市、县各级均未设定 {year} 年监测范围"
+                           + ("（地区代码应为 2–12 位数字）" if detail.startswith("a region code") else ""))
         super().__init__(msg + (f"; {detail}" if detail else ""))
 
 

@@ -63,6 +63,7 @@ def test_no_policy_is_an_error_naming_region_and_year(region, year):
         load_policy(region, year)
     assert region in str(exc.value) and str(year) in str(exc.value)
     assert exc.value.region_code == region and exc.value.year == year
+    assert region in exc.value.message_zh and f"{year} 年" in exc.value.message_zh
 
 
 @pytest.mark.parametrize("region", ["", "1", "64a122", None, "6401221000011"])
