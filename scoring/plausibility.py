@@ -1,4 +1,4 @@
-"""Household-level plausibility (PLS-08 household phone, PLS-09, PLS-10, PLS-11).
+"""Household-level plausibility (PLS-08 household phone, PLS-09, PLS-10, PLS-11, PLS-13).
 
 Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scoring.members`.
 """
@@ -44,6 +44,9 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
                 add(("PLS-10", "monthly_wage_low", {
                     "wage": migrant, "months": facts.work_months, "monthly": monthly,
                     "min": policy.monthly_wage_min}))
+
+    if record.get("whole_household_no_labour") and facts.working:
+        add(("PLS-13", "declared_but_able", {"working": facts.working}))
 
     if facts.dibao or facts.tekun:
         transfer = (record.get("income") or {}).get("transfer")

@@ -340,6 +340,12 @@ _rule("PLS-12", "家庭成员结构", "Household members", "domain.md §3.2 (与
                     "Household size {people_count} differs from {coresident} co-resident members; "
                     "per-capita uses {people}"))
 
+_rule("PLS-13", "整户无劳动能力与成员一致", "Whole household without labour matches the members",
+      "domain.md §3.1 (整户无劳动能力兜底保障户), §3.3 (劳动技能)",
+      declared_but_able=(_W, "申报为整户无劳动能力兜底保障户，但有 {working} 名成员有劳动能力（普通、技能或弱劳动力）",
+                         "Declared a household without labour capacity, but {working} members can "
+                         "work (ordinary, skilled or weak labour)"))
+
 # ---- assistance measures (domain.md §5.2) ------------------------------------------------------
 _rule("MEA-01", "识别后一个月内落实帮扶措施", "A measure within a month of identification",
       "Gzuwkj rules/1_11_010 (domain.md §5.2 timeliness)",

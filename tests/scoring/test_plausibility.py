@@ -19,6 +19,11 @@ CASES = [
     ("PLS-11:no_transfer", "on 低保 but no transfer income", chain(
         set_in("members.3.dibao", "rural"), set_in("income.transfer", {})), True),
     ("PLS-11:no_transfer", "on 低保, pension but no 低保金", set_in("members.3.dibao", "rural"), True),
+    ("PLS-13:declared_but_able", "declared no labour, two able workers",
+     set_in("whole_household_no_labour", True), True),
+    ("PLS-13:declared_but_able", "declared no labour, nobody works", chain(
+        set_in("whole_household_no_labour", True),
+        lambda r: [m.update(labour_skill="lost") for m in r["members"]]), False),
     ("PLS-11:no_transfer", "on 低保 with 低保金", chain(
         set_in("members.3.dibao", "rural"), set_in("income.transfer.dibao", 3600)), False),
 ]
