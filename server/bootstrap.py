@@ -79,7 +79,7 @@ def _villages(session, project: Project):  # noqa: ANN001, ANN202
 
 def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = None) -> None:
     """Build the shipped forms for each project's region and publish them (idempotent)."""
-    from forms import build_all, policy_from_scoring
+    from forms import FormBuildError, build_all, policy_from_scoring
     year = year or date.today().year
     with session_scope(app) as session:
         projects = list(session.scalars(select(Project).order_by(Project.id)))
@@ -87,9 +87,16 @@ def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = 
             echo("尚无项目，未发布表单 / no project yet: create one (`shoudi projects add`) and run init again")
             return
         for project in projects:
-            policy = resolve_policy(project.region_code, year, echo)
-            form_policy = policy_from_scoring(policy, villages=_villages(session, project))
-            for built in build_all(form_policy):
+            try:
+                policy = resolve_policy(project.region_code, year, echo)
+                villages = _villages(session, project)
+                if not villages:
+                    raise FormBuildError("no villages under the project's region; import the region tree first")
+                built_forms = build_all(policy_from_scoring(policy, villages=villages))
+            except (LookupError, FormBuildError) as exc:
+                echo(f"  未发布 not published for project {project.id} {project.name}: {exc}")
+                continue
+            for built in built_forms:
                 media = [MediaFile(name, data) for name, data in sorted(built.media.items())]
                 version, created = publish(session, get_blobs(app), project, built.xml_bytes,
                                            xlsx=built.xlsx_bytes, media=media)
