@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from server.auth import digest, passwords, tokens
+from server.db import begin_write
 from server.errors import ApiError
 from server.models import AppToken, Project, User, utcnow
 from server.roles import may_act_in, region_contains
@@ -93,6 +94,8 @@ def _by_token(session: Session, token: str) -> Actor:
                        code="403.1")
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
+        # A write of its own: upgrading this read transaction fails at once on SQLite when busy.
+        begin_write(session)
         session.execute(update(AppToken).where(AppToken.id == row.id).values(last_used_at=now))
         session.commit()
     return Actor(user=row.user, method="token", token=row)

@@ -1,0 +1,317 @@
+"""Ingest benchmark: the real `shoudi serve` on loopback, N distinct household submissions at concurrency C.
+
+Each run starts from a fresh data dir and a fresh database (SQLite file, or the PostgreSQL database
+`shoudi_bench` on 127.0.0.1:5432, created and dropped here), runs `shoudi init --demo` (which publishes
+the shipped `household_survey` form), adds collectors with app-user tokens (as `shoudi collect-config`
+issues them), starts `shoudi serve`, and runs the load generator (bench/ingest/loadgen.py) as a separate
+process. It then waits until the database shows every submission processed (parse → score → register)
+and prints acknowledged/s, fully processed/s, p50/p95/p99 of the 201 latency, errors and CPU use of
+server and client. Figures only: nothing here asserts a speed.
+
+  .venv/bin/python bench/ingest/bench_ingest.py --db postgresql --photo --n 2000 -c 8
+  .venv/bin/python bench/ingest/bench_ingest.py --all --n 2000 -c 8
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PG_DB = "shoudi_bench"
+COLLECTORS = 8
+PROCESS_TIMEOUT = 900.0
+
+
+def _env(data_dir: Path, db_url: str, log_level: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOUDI_")}
+    env.update({"PYTHONPATH": str(ROOT), "SHOUDI_DATA_DIR": str(data_dir), "SHOUDI_DATABASE_URL": db_url,
+                "SHOUDI_LOG_LEVEL": log_level})
+    return env
+
+
+def _pg(sql: str) -> None:
+    import psycopg
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def fresh_database(kind: str, data_dir: Path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{data_dir / 'shoudi.sqlite3'}"
+    _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+    _pg(f"CREATE DATABASE {PG_DB}")
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
+
+
+def drop_database(kind: str) -> None:
+    if kind == "postgresql":
+        _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+def prepare(data_dir: Path, db_url: str, env: dict[str, str]) -> tuple[int, list[str], list[tuple[str, str]]]:
+    """`shoudi init --demo`, then collectors bound to the demo villages, each with an app-user token."""
+    subprocess.run([sys.executable, "-m", "server", "init", "--demo", "--data-dir", str(data_dir)],
+                   env=env, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    from sqlalchemy import select
+
+    from server import create_app
+    from server.accounts import create_user, issue_token
+    from server.db import get_db, session_scope
+    from server.models import Project, Region
+
+    app = create_app({"DATA_DIR": str(data_dir), "DATABASE_URL": db_url, "LOG_LEVEL": "WARNING"})
+    with session_scope(app) as session:
+        project = session.scalars(select(Project).order_by(Project.id)).first()
+        prefix = project.region_code.rstrip("0")
+        villages = [(r.code, r.name) for r in session.scalars(
+            select(Region).where(Region.level == "village", Region.code.startswith(prefix)).order_by(Region.code))]
+        tokens = []
+        for k in range(COLLECTORS):
+            code = villages[k % len(villages)][0]
+            user = create_user(session, app, f"bench{k + 1:02d}", role="collector", password=None,
+                               region_codes=[code], display_name=f"基准采集员{k + 1}")
+            tokens.append(issue_token(session, user, project, label="bench").token)
+        project_id = project.id
+    get_db(app).dispose()
+    return project_id, tokens, villages
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data_dir: Path, env: dict[str, str], port: int, workers: int | None,
+                 threads: int | None) -> subprocess.Popen:
+    cmd = [sys.executable, "-m", "server", "serve", "--data-dir", str(data_dir), "--host", "127.0.0.1",
+           "--port", str(port)]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    log = open(data_dir / "server.log", "wb")  # noqa: SIM115 — closed with the process
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit("server exited:\n" + (data_dir / "server.log").read_text(errors="replace")[-3000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    time.sleep(0.5)  # let every worker finish booting
+                    return proc
+        except OSError:
+            pass
+        time.sleep(0.2)
+    stop_server(proc)
+    raise SystemExit("server did not start within 60 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """user+system CPU of every live process in the process group (the gunicorn arbiter and workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp … utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def processing_state(db_url: str):  # noqa: ANN201
+    from sqlalchemy import func, select
+
+    from server.db import make_engine
+    from server.models import SubmissionVersion
+    from server.register.models import Household
+
+    engine = make_engine(db_url)
+
+    def poll() -> dict:
+        with engine.connect() as conn:
+            rows = conn.execute(select(SubmissionVersion.processing_state, func.count())
+                                .group_by(SubmissionVersion.processing_state)).all()
+            counts = {state: n for state, n in rows}
+            counts["households"] = conn.scalar(select(func.count()).select_from(Household))
+            last = conn.execute(select(SubmissionVersion.processed_at).where(
+                SubmissionVersion.processed_at.is_not(None)).order_by(SubmissionVersion.processed_at.desc())
+                .limit(1)).scalar()
+            counts["last_processed"] = last
+            return counts
+    poll.engine = engine
+    return poll
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    k = min(len(sorted_values) - 1, max(0, round(p / 100 * len(sorted_values) + 0.5) - 1))
+    return sorted_values[k]
+
+
+def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
+    data_dir = Path(tempfile.mkdtemp(prefix=f"shoudi-bench-{db}-"))
+    db_url = fresh_database(db, data_dir)
+    env = _env(data_dir, db_url, args.log_level)
+    proc = None
+    try:
+        project_id, tokens, villages = prepare(data_dir, db_url, env)
+        port = free_port()
+        proc = start_server(data_dir, env, port, args.workers, args.threads)
+        poll = processing_state(db_url)
+        job = {"host": "127.0.0.1", "port": port, "project": project_id, "tokens": tokens,
+               "villages": villages, "n": args.n, "c": args.c, "photo": photo,
+               "photo_bytes": args.photo_kb * 1024, "seed": args.seed}
+        server_cpu0 = group_cpu_seconds(proc.pid)
+        loadgen = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest" / "loadgen.py")],
+                                 input=json.dumps(job), capture_output=True, text=True, cwd=ROOT,
+                                 timeout=PROCESS_TIMEOUT)
+        if loadgen.returncode != 0:
+            raise SystemExit("load generator failed:\n" + loadgen.stderr[-3000:])
+        result = json.loads(loadgen.stdout)
+        acked_at = time.time()
+        backlog = poll().get("pending", 0)
+        acked = result["statuses"].get("201", 0)
+        deadline = time.monotonic() + PROCESS_TIMEOUT
+        while True:
+            state = poll()
+            if state.get("pending", 0) == 0 and state.get("done", 0) + state.get("failed", 0) >= acked:
+                break
+            if time.monotonic() > deadline or proc.poll() is not None:
+                state["timed_out"] = True
+                break
+            time.sleep(0.1)
+        server_cpu = group_cpu_seconds(proc.pid) - server_cpu0
+        poll.engine.dispose()
+        last = state["last_processed"]
+        processed_seconds = ((last.replace(tzinfo=last.tzinfo or timezone.utc).timestamp() - result["wall_start"])
+                             if last else float("nan"))
+        lat = sorted(result["latencies"])
+        return {
+            "db": db, "photo": photo, "n": args.n, "c": args.c, "acked": acked,
+            "statuses": result["statuses"], "errors": result["errors"],
+            "ack_seconds": result["seconds"], "ack_rate": acked / result["seconds"],
+            "backlog_at_last_ack": backlog, "done": state.get("done", 0), "failed": state.get("failed", 0),
+            "pending": state.get("pending", 0), "households": state["households"],
+            "timed_out": state.get("timed_out", False),
+            "processed_seconds": processed_seconds,
+            "processed_rate": state.get("done", 0) / processed_seconds if processed_seconds > 0 else float("nan"),
+            "p50": percentile(lat, 50) * 1000, "p95": percentile(lat, 95) * 1000,
+            "p99": percentile(lat, 99) * 1000, "max": (lat[-1] * 1000 if lat else float("nan")),
+            "client_cpu": result["client_cpu"], "server_cpu": server_cpu,
+            "wall_until_processed": max(processed_seconds, acked_at - result["wall_start"]),
+            "xml_bytes_mean": result["xml_bytes_mean"],
+        }
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        drop_database(db)
+        if args.keep:
+            print(f"  (kept {data_dir})")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def describe(r: dict) -> str:
+    other = {k: v for k, v in r["statuses"].items() if k != "201"}
+    wall = r["wall_until_processed"]
+    lines = [
+        f"{r['db']:<10} {'photo' if r['photo'] else 'no photo':<8} N={r['n']} C={r['c']}  "
+        f"(instance XML {r['xml_bytes_mean'] / 1024:.1f} KiB on average)",
+        f"  acknowledged {r['acked']}/{r['n']} in {r['ack_seconds']:.2f} s = {r['ack_rate']:.0f} submissions/s; "
+        f"backlog at the last 201: {r['backlog_at_last_ack']} pending",
+        f"  fully processed {r['done']} done, {r['failed']} failed, {r['pending']} pending "
+        f"in {r['processed_seconds']:.2f} s = {r['processed_rate']:.0f} submissions/s; "
+        f"households in the register: {r['households']}" + ("  ** TIMED OUT **" if r["timed_out"] else ""),
+        f"  201 latency p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  max {r['max']:.1f} ms",
+        f"  errors: {sum(other.values())} {other if other else ''} {' '.join(r['errors'])}".rstrip(),
+        f"  CPU over the run ({wall:.1f} s): server {r['server_cpu']:.1f} s ({r['server_cpu'] / wall * 100:.0f}% of one core), "
+        f"load generator {r['client_cpu']:.1f} s ({r['client_cpu'] / r['ack_seconds'] * 100:.0f}% of one core "
+        f"while sending)",
+    ]
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({model}); "
+            f"Python {platform.python_version()}; load average {load}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--photo", action="store_true", help="attach a ~200 KB photo to each submission")
+    parser.add_argument("--all", action="store_true", help="four runs: SQLite/PostgreSQL × photo/no photo")
+    parser.add_argument("--n", type=int, default=2000, help="submissions per run")
+    parser.add_argument("-c", type=int, default=8, help="concurrent keep-alive connections")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (default: shoudi's)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: shoudi's)")
+    parser.add_argument("--photo-kb", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--log-level", default="INFO", help="server log level (default INFO, as deployed)")
+    parser.add_argument("--keep", action="store_true", help="keep the data dir (server.log) after the run")
+    parser.add_argument("--json", action="store_true", help="also print each result as JSON")
+    args = parser.parse_args()
+    if not 1 <= args.n <= 100_000 or not 1 <= args.c <= 64:
+        parser.error("--n must be 1..100000 and -c 1..64")
+    runs = ([(db, photo) for db in ("sqlite", "postgresql") for photo in (False, True)]
+            if args.all else [(args.db, args.photo)])
+    print(f"shoudi ingest benchmark — {machine()}")
+    results = []
+    for db, photo in runs:
+        r = run_once(db, photo, args)
+        results.append(r)
+        print(describe(r), flush=True)
+        if args.json:
+            print(json.dumps({k: v for k, v in r.items()}, default=str))
+    if len(results) > 1:
+        print("\n| database | photo | N | C | acknowledged/s | fully processed/s | p50 ms | p95 ms | p99 ms | errors |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for r in results:
+            errors = sum(v for k, v in r["statuses"].items() if k != "201") + r["failed"]
+            print(f"| {r['db']} | {'yes' if r['photo'] else 'no'} | {r['n']} | {r['c']} | {r['ack_rate']:.0f} | "
+                  f"{r['processed_rate']:.0f} | {r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {errors} |")
+
+
+if __name__ == "__main__":
+    main()
