@@ -7,6 +7,7 @@ import copy
 import hashlib
 import itertools
 import re
+from datetime import date, timedelta
 
 import pytest
 from lxml import html
@@ -37,9 +38,9 @@ PHOTO = _png()
 _serial = itertools.count(1)
 
 
-def id_number(region: str, birth: str, serial: int) -> str:
-    """A valid 18-character 证件号码 (GB 11643 check character)."""
-    first17 = f"{region[:6]}{birth}{serial % 1000:03d}"
+def id_number(region: str, birth: str, serial: int, male: bool) -> str:
+    """A valid 18-character 证件号码 (GB 11643 check character; odd 17th digit for men)."""
+    first17 = f"{region[:6]}{birth}{(serial % 500) * 2 + (1 if male else 0):03d}"
     return first17 + idcard.check_digit(first17)
 
 
@@ -87,7 +88,10 @@ class Households:
         n = next(_serial)
         data = copy.deepcopy(record(region_code=region, head_name=head, **changes))
         for i, member in enumerate(data["members"]):
-            member["id_number"] = id_number(region, member["birth_date"].replace("-", ""), n * 10 + i)
+            serial = n * 10 + i
+            birth = date.fromisoformat(member["birth_date"]) + timedelta(days=serial // 500)
+            member["birth_date"] = birth.isoformat()
+            member["id_number"] = id_number(region, birth.strftime("%Y%m%d"), serial, member["sex"] == "male")
         data["members"][0]["name"] = head
         data["head_id_number"] = data["members"][0]["id_number"]
         data["instance_id"] = f"uuid:{n}"

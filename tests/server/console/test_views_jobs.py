@@ -1,0 +1,93 @@
+"""Jobs page: start an export or a re-scoring from the page, progress bars and auto-refresh while jobs
+run, finished export batches with a working (audited) download link; role and region checked."""
+from __future__ import annotations
+
+from server.exporting import ExportBatch
+from server.jobs import Job, run_pending
+from server.register.models import AuditEntry
+
+
+def _fresh(db_session) -> None:  # noqa: ANN001
+    db_session.commit()
+    db_session.expire_all()
+
+
+def test_export_from_the_page_then_download(app, as_user, households, db_session):
+    households.add(region="150121100201", head="王大山")
+    db_session.commit()
+    b = as_user("county")
+    page = b.page("/console/jobs")
+    choices = page.xpath("//select[@name='spec_choice']//option/@value")
+    assert "national:monitoring_persons" in choices and "csv:household_survey" in choices
+    response = b.post("/console/jobs/exports", {"region_code": "150121000000",
+                                               "spec_choice": "national:monitoring_persons", "full": "1"})
+    assert response.status_code == 302
+    _fresh(db_session)
+    batch = db_session.query(ExportBatch).one()
+    job = db_session.get(Job, batch.job_id)
+    assert (batch.kind, batch.spec, batch.state, job.state) == ("national", "monitoring_persons", "queued", "queued")
+
+    page = b.page("/console/jobs")
+    assert page.xpath("//meta[@http-equiv='refresh']/@content") == ["5"]
+    assert "已加入任务队列" in page.text_content()
+
+    assert run_pending(app) == 1
+    page = b.page("/console/jobs")
+    assert not page.xpath("//meta[@http-equiv='refresh']")
+    row = page.xpath(f"//tr[@class='job-done'][td[1]='{job.id}']")[0]
+    assert row.xpath(".//progress/@value") == ["100"]
+    link = page.xpath("//a[@download]/@href")
+    assert link == [f"/api/v1/exports/{batch.id}/file"]
+    download = b.get(link[0])
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    _fresh(db_session)
+    assert db_session.query(AuditEntry).filter_by(action="export", entity_type="export_download").count() == 1
+
+
+def test_progress_bar_shows_done_of_total(as_user, db_session, world):
+    job = Job(kind="rescore", params={}, state="running", region_code="150121000000", done=30, total=120,
+              created_by=world.users["county"].id)
+    db_session.add(job)
+    db_session.commit()
+    page = as_user("county").page("/console/jobs")
+    row = page.xpath(f"//tr[td[1]='{job.id}']")[0]
+    assert row.xpath(".//progress/@value") == ["25"]
+    assert "30 / 120" in row.text_content()
+    assert page.xpath("//meta[@http-equiv='refresh']")
+
+
+def test_export_kinds_follow_the_role(as_user):
+    township = as_user("township").page("/console/jobs")
+    kinds = {v.split(":")[0] for v in township.xpath("//select[@name='spec_choice']//option/@value")}
+    assert kinds == {"national", "notice", "photos"}                  # csv: county and admin only
+    b = as_user("township")
+    b.get("/console/jobs")
+    assert b.post("/console/jobs/exports", {"region_code": "150121100000",
+                                            "spec_choice": "csv:household_survey"}).status_code == 403
+
+
+def test_export_outside_the_region_is_404_and_bad_spec_is_explained(as_user, db_session):
+    b = as_user("township")
+    b.get("/console/jobs")
+    assert b.post("/console/jobs/exports", {"region_code": "150121101000",
+                                            "spec_choice": "national:monitoring_persons"}).status_code == 404
+    response = b.post("/console/jobs/exports", {"region_code": "150121100000", "spec_choice": "national:nope"})
+    assert response.status_code == 302
+    assert "未知表样" in b.page("/console/jobs").text_content()
+    _fresh(db_session)
+    assert db_session.query(ExportBatch).count() == 0
+
+
+def test_rescore_from_the_page(as_user, db_session):
+    b = as_user("county")
+    b.get("/console/jobs")
+    b.post("/console/jobs/rescore", {"region_code": "150121100000", "year": "2021"})
+    _fresh(db_session)
+    job = db_session.query(Job).one()
+    assert (job.kind, job.params, job.region_code) == ("rescore", {"region_code": "150121100000", "year": 2021},
+                                                      "150121100000")
+    assert db_session.query(AuditEntry).filter_by(action="job.enqueue").count() == 1
+    assert b.post("/console/jobs/rescore", {"region_code": "150122000000"}).status_code == 404
+    t = as_user("township")
+    t.get("/console/jobs")
+    assert t.post("/console/jobs/rescore", {"region_code": "150121100000"}).status_code == 403
