@@ -9,9 +9,7 @@ from . import codes
 from .idcard import _date_ok
 
 _CHECK = "10X98765432"
-_ABLE = frozenset(codes.ABLE_LABOUR_CODES)
 _WORKING = frozenset(codes.ABLE_LABOUR_CODES + ("weak",))
-_COMPULSORY = frozenset(codes.COMPULSORY_SCHOOL_CODES)
 _COLLEGE = frozenset(codes.COLLEGE_SCHOOL_CODES)
 _NOT_IN_SCHOOL = frozenset((None, "", "preschool_child"))
 _ILL = frozenset(("serious_illness", "chronic"))
@@ -37,7 +35,6 @@ SCHOOL_AGES = {
 }
 LABOUR_AGE_MIN = 16   # below: no labour ability expected (domain.md §8.4)
 WORKING_AGE_MAX = 60  # 16–60, healthy, not in school: "无劳动力" is suspicious
-
 
 _MOBILE_2ND = frozenset("3456789")
 
@@ -135,6 +132,8 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
 
         # ---- health, labour, schooling
         health = get("health")
+        if health.__class__ is str:  # comma-joined, as in the national exports
+            health = health.split(",")
         if health and health != _HEALTHY:
             ill = False
             for h in health:
@@ -173,15 +172,15 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
                 lim = SCHOOL_AGES.get(school)
                 if lim and not lim[0] <= age <= lim[1]:
                     add(("PLS-05", "age", {"member": n, "relation": rel, "age": age,
-                                                  "status": school, "min": lim[0], "max": lim[1]}))
+                                           "status": school, "min": lim[0], "max": lim[1]}))
             if age < LABOUR_AGE_MIN:
                 if labour in _WORKING:
                     add(("PLS-07", "child_labour", {"member": n, "relation": rel,
-                                                           "age": age, "labour": labour}))
+                                                    "age": age, "labour": labour}))
             elif (labour == "none" and age <= WORKING_AGE_MAX and not in_school
                   and (not health or health == _HEALTHY)):
                 add(("PLS-07", "no_labour", {"member": n, "relation": rel,
-                                                    "age": age, "labour": labour}))
+                                             "age": age, "labour": labour}))
             if age_lo <= age <= age_hi and (
                     not school or get("dropout_reason")
                     or (school == "preschool_child" and age > age_lo)):
@@ -197,8 +196,8 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
         if get("resident_medical_insurance") is False and not get("employee_medical_insurance"):
             f.uninsured.append((n, rel, get("uninsured_reason")))
         phone = get("phone")
-        if phone and not (phone.__class__ is str and len(phone) == 11 and phone[0] == "1" and phone[1] in _MOBILE_2ND
-                          and phone.isdigit() and phone.isascii()):
+        if phone and not (phone.__class__ is str and len(phone) == 11 and phone[0] == "1"
+                          and phone[1] in _MOBILE_2ND and phone.isdigit() and phone.isascii()):
             add(("PLS-08", "member", {"member": n}))
 
     f.count = n

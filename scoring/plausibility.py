@@ -4,12 +4,16 @@ Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scor
 """
 from __future__ import annotations
 
+from .idcard import normalize
 from .income import _amount
 from .members import is_mobile
 
 
 def check(record: dict, facts, income: dict, policy, findings: list) -> None:
     add = findings.append
+    head_id = record.get("head_id_number")
+    if head_id and facts.head_id and normalize(str(head_id)) != normalize(str(facts.head_id)):
+        add(("PLS-01", "head_mismatch"))
     phone = record.get("phone")
     if phone is not None and not is_mobile(phone):
         add(("PLS-08", "household"))

@@ -32,6 +32,10 @@ CASES = [
      lambda r: r["members"][1].update(id_number=r["members"][0]["id_number"]), True),
     ("PLS-01:check_digit", "disability certificate: first 18 characters checked",
      lambda r: r["members"][0].update(id_number=r["members"][0]["id_number"] + "41"), False),
+    ("PLS-01:head_mismatch", "head ID differs from the head member's",
+     set_in("head_id_number", "11010519491231002X"), True),
+    ("PLS-01:head_mismatch", "same head ID in lower case",
+     lambda r: r.update(head_id_number=r["head_id_number"].lower()), False),
     ("PLS-02:mismatch", "birth date differs from the ID", set_in("members.0.birth_date", "1970-05-02"), True),
     ("PLS-03:mismatch", "sex differs from the ID", chain(
         set_in("members.0.sex", "female"), set_in("members.1.sex", "male")), True),
@@ -85,3 +89,8 @@ def test_mismatch_messages_show_both_values():
     a = run(chain(set_in("members.0.sex", "female"), set_in("members.1.sex", "male")))
     f = next(f for f in a.findings if f.rule_id == "PLS-03")
     assert f.message_zh == "成员 1（户主）性别为女，证件号码显示为男"
+
+
+def test_health_as_comma_joined_text_is_read():
+    a = run(chain(set_in("members.3.health", "disabled,chronic"), set_in("risks", [{"code": "disability"}])))
+    assert "RSK-02:no_disabled" not in fired(a)
