@@ -17,14 +17,17 @@ from .i18n import t
 PHOTO_SPECS = ("monitored", "all")
 
 
-def export_specs(session) -> dict[str, list[str]]:  # noqa: ANN001
-    """What each export kind can be asked for (layout ids, notice kinds, form ids, photo scopes)."""
+def export_specs(session) -> dict[str, list[tuple[str, str]]]:  # noqa: ANN001
+    """What each export kind can be asked for, as (spec, label): layouts (with their titles), notice
+    kinds, form ids, photo scopes."""
     from exports import layout
     from server.models import Form
 
     forms = sorted(set(session.scalars(select(Form.xml_form_id))))
-    return {"national": list(layout.builtin_ids()), "notice": list(NOTICE_STATES), "csv": forms,
-            "photos": list(PHOTO_SPECS)}
+    return {"national": [(i, f"{layout.builtin(i).title} ({i})") for i in layout.builtin_ids()],
+            "notice": [(k, t(f"export.notice.{k}")) for k in NOTICE_STATES],
+            "csv": [(f, f) for f in forms],
+            "photos": [(k, t(f"export.photos.{k}")) for k in PHOTO_SPECS]}
 
 
 def visible_jobs(session, user, limit: int = 100) -> list[Job]:  # noqa: ANN001
