@@ -122,8 +122,11 @@ def build_context(session: Session, case: WorkflowCase, today: date) -> dict:
     ctx["measures_count"] = len(record.get("measures") or [])
     ctx["whole_household_no_labour"] = bool(record.get("whole_household_no_labour"))
     ancestors = [household.region_code[:n] + "0" * (12 - n) for n in (2, 4, 6, 9, 12)]
+    # a comparison counts for this case when a batch covering the household's region finished after
+    # the case was opened (an older batch never saw the members this case is about)
     ctx["comparison_done"] = session.scalar(select(func.count()).select_from(ComparisonBatch).where(
-        ComparisonBatch.region_code.in_(ancestors), ComparisonBatch.state == "done")) > 0
+        ComparisonBatch.region_code.in_(ancestors), ComparisonBatch.state.in_(("done", "replaced")),
+        ComparisonBatch.created_at >= case.opened_at)) > 0
     ctx["open_exclusion_warnings"] = session.scalar(select(func.count()).select_from(ComparisonWarning).where(
         ComparisonWarning.household_id == household.id, ComparisonWarning.status.in_(("open", "confirmed"))))
     return ctx
