@@ -20,9 +20,13 @@ Public API
     income, spending, the 三保障 + 饮水 statuses, category (codes.CATEGORY or None), the Anhui
     class and Yiyuan relative-poverty result where they apply, declared and inferred risks,
     findings and elimination eligibility; ``to_dict()`` is JSON-serialisable.
+    ``Assessment.findings`` (list of ``Finding``), ``errors``, ``warnings``, ``needs_review``
+    (rule IDs of errors and of warnings nobody overrode), ``exclusion_warnings``.
 ``Finding``
     ``rule_id``, ``severity`` (error/warning/info), ``message_zh``, ``message_en``, ``source``,
     ``data`` (the numbers), ``override``; ``to_dict()``.
+``PolicyNotFound`` / ``PolicyError``
+    No floor for the region and year (``region_code``, ``year``, ``message_zh``) / malformed data.
 ``RULES``
     Registry of every rule ID: titles zh/en, source, message variants (docs/scoring.md lists them).
 ``idcard``

@@ -159,14 +159,14 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
                            policy, previous, findings)
     _exclusions.check(record, guarantees, policy, findings)
     _plausibility.check(record, facts, income, policy, findings)
-    identified = history.get("identified_on")
+    identified = history.get("identified_on") or history.get("monitoring_start")
     if identified:
         identified = _elimination._iso_date(identified)
         if identified is not None and identified <= when:
             _measures.check(record, history, identified, when,
                             _elimination.months_between(identified, when), facts.able, findings)
     elim = None
-    if history.get("identified_on") or record.get("elimination"):
+    if history.get("identified_on") or history.get("monitoring_start") or record.get("elimination"):
         elim = _elimination.check(record, history, when, policy, income, guarantees,
                                   cat["hardship"], facts, findings)
 

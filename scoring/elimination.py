@@ -1,7 +1,8 @@
 """Risk-elimination eligibility: the four criteria of 002 and the time rules (ELM-01 … ELM-10).
 
-Applies to a household in monitoring (history has ``identified_on``) or one being checked with the
-elimination form. Every unmet condition is a finding; the household is eligible when none is.
+Applies to a household in monitoring (history has ``identified_on``, else ``monitoring_start``) or
+one being checked with the elimination form. Every unmet condition is a finding; the household is
+eligible when none is.
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ def check(record: dict, history: dict, as_of: date, policy, income: dict, guaran
     if form.get("spending_resolved") is False:
         block("ELM-04", "checked_no")
     # time rules
-    identified = _iso_date(history.get("identified_on"))
+    identified = _iso_date(history.get("identified_on") or history.get("monitoring_start"))
     if identified is None:
         if policy.elimination_min_months:
             block("ELM-06", "no_date")

@@ -103,3 +103,9 @@ def test_gradual_exit_in_anyang_elm09():
 
 def test_not_applicable_outside_monitoring():
     assert run().elimination is None
+
+
+def test_monitoring_start_stands_in_for_a_missing_identification_date():
+    h = history(identified_on=None, monitoring_start="2021-12-01")
+    a = elim(hist=h, as_of=date(2021, 12, 20))
+    assert "ELM-05:same_month" in fired(a)
