@@ -55,7 +55,7 @@ def decide(record: dict, income: dict, spending_total: float, guarantees: dict, 
             add(("CAT-03", trigger, {**base, **tdata, "risks": causes}))
         else:
             add(("CAT-04", "hardship_no_cause",
-                        {**base, "causes": list(policy.sudden_hardship_causes)}))
+                 {**base, "causes": list(policy.sudden_hardship_causes)}))
     else:
         add(("CAT-04", "above", base))
 

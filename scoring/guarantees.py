@@ -30,7 +30,7 @@ def _education(g, facts, add) -> str:
             status = NOT_MET
         elif reason:
             add(("GUA-01", "other_reason", {"member": n, "relation": rel, "age": age,
-                                                   "reason": reason}))
+                                            "reason": reason}))
         else:
             add(("GUA-01", "no_reason", {"member": n, "relation": rel, "age": age}))
     declared = g.get("school_dropout")
@@ -49,11 +49,11 @@ def _medical(g, facts, medical, threshold, add) -> str:
     for n, rel, reason in facts.uninsured:
         if reason == "personal" and medical >= threshold:
             add(("GUA-02", "not_met", {"member": n, "relation": rel, "medical": medical,
-                                              "threshold": threshold}))
+                                       "threshold": threshold}))
             status = NOT_MET
         else:
             add(("GUA-02", "attention", {"member": n, "relation": rel, "medical": medical,
-                                                "threshold": threshold}))
+                                         "threshold": threshold}))
     declared = g.get("medical_uninsured")
     if declared and not facts.uninsured:
         add(("GUA-02", "declared"))

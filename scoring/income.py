@@ -100,8 +100,8 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         people = people_count_members
     if people_count_members and people != people_count_members:
         add(("PLS-12", "people_count", {"people_count": declared,
-                                                "coresident": people_count_members,
-                                                "people": people}))
+                                        "coresident": people_count_members,
+                                        "people": people}))
     if people > 0:
         per_capita = round(net / people, 2)
         add(("INC-02", "per_capita", {"per_capita": per_capita, "net": net, "people": people}))

@@ -38,7 +38,7 @@ def check(record: dict, history: dict, identified: date | None, as_of: date, mon
         add(("MEA-01", "none", {"identified": identified.isoformat(), "months": months}))
     if able_workers and months >= DEVELOPMENTAL_AFTER_MONTHS and not (taken & _DEVELOPMENTAL):
         add(("MEA-02", "none", {"identified": identified.isoformat(), "months": months,
-                                       "able": able_workers}))
+                                "able": able_workers}))
     if months >= FIRST_MEASURE_MONTHS and taken:
         for r in record.get("risks") or ():
             code = r.get("code") if isinstance(r, dict) else r

@@ -8,11 +8,14 @@ from .idcard import normalize
 from .income import _amount
 from .members import is_mobile
 
+_NUMBER = frozenset((int, float))
+
 
 def check(record: dict, facts, income: dict, policy, findings: list) -> None:
     add = findings.append
     head_id = record.get("head_id_number")
-    if head_id and facts.head_id and normalize(str(head_id)) != normalize(str(facts.head_id)):
+    if (head_id and facts.head_id and head_id != facts.head_id
+            and normalize(str(head_id)) != normalize(str(facts.head_id))):
         add(("PLS-01", "head_mismatch"))
     phone = record.get("phone")
     if phone is not None and not is_mobile(phone):
@@ -23,10 +26,10 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         limits = policy.land_max
         for key, value in land.items():
             mx = limits.get(key)
-            if mx is not None and isinstance(value, (int, float)) and not 0 <= value <= mx:
+            if mx is not None and value.__class__ in _NUMBER and not 0 <= value <= mx:
                 add(("PLS-09", "land", {"field": key, "value": value, "max": mx}))
     road = record.get("road_distance_km")
-    if isinstance(road, (int, float)) and road > policy.road_max_km:
+    if road.__class__ in _NUMBER and road > policy.road_max_km:
         add(("PLS-09", "road", {"value": road, "max": policy.road_max_km}))
 
     wage = income["wage"]
@@ -35,7 +38,7 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
     pc = income["per_capita"]
     if pc is not None and pc > policy.per_capita_suspicious_above:
         add(("PLS-10", "per_capita_high", {"per_capita": pc,
-                                                  "max": policy.per_capita_suspicious_above}))
+                                           "max": policy.per_capita_suspicious_above}))
     if facts.work_months and wage:
         migrant = ((record.get("income") or {}).get("wage") or {})
         try:
@@ -58,9 +61,9 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         if not income["transfer"]:
             scheme = "dibao" if facts.dibao else "tekun"
             add(("PLS-11", "no_transfer", {"count": facts.dibao or facts.tekun,
-                                                  "scheme": scheme, "item": "transfer"}))
+                                           "scheme": scheme, "item": "transfer"}))
         else:
             for scheme, count in (("dibao", facts.dibao), ("tekun", facts.tekun)):
                 if count and items and not items.get(scheme):
                     add(("PLS-11", "no_transfer", {"count": count, "scheme": scheme,
-                                                          "item": scheme}))
+                                                   "item": scheme}))

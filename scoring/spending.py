@@ -16,11 +16,16 @@ def compute(record: dict, facts, findings: list) -> dict:
     by_kind = {}
     excluded = {}
     for kind in KINDS:
+        v = sp.get(kind)
+        if v.__class__ is int or v.__class__ is float:
+            if v >= 0:
+                by_kind[kind] = v
+                continue
         try:
             v = _amount(sp.get(kind))
         except ValueError:
             add(("INC-05", "not_a_number", {"field": f"spending.{kind}",
-                                                   "value": str(sp.get(kind))}))
+                                            "value": str(sp.get(kind))}))
             v = 0
         if v < 0:
             add(("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
