@@ -114,7 +114,7 @@ def build_context(session: Session, case: WorkflowCase, today: date) -> dict:
     ctx = {k: _loaded(k, v) for k, v in (case.context or {}).items() if not k.startswith("_")}
     ctx["today"] = today
     ctx["entry_channel"] = case.entry_channel
-    ctx["authorization_photo"] = record.get("authorization_photo")
+    ctx["authorization_photo"] = _received_photo(session, household, record.get("authorization_photo"))
     ctx["has_survey"] = bool(record.get("members")) and bool(record.get("income"))
     ctx["assessment"] = (summary(household.current_assessment.result)
                          if household.current_assessment is not None else None)
@@ -130,6 +130,26 @@ def build_context(session: Session, case: WorkflowCase, today: date) -> dict:
     ctx["open_exclusion_warnings"] = session.scalar(select(func.count()).select_from(ComparisonWarning).where(
         ComparisonWarning.household_id == household.id, ComparisonWarning.status.in_(("open", "confirmed"))))
     return ctx
+
+
+def _received_photo(session: Session, household: Household, name: str | None) -> str | None:
+    """The authorization photo's name when its file actually arrived with a submission of this
+    household (a split upload may still lack it); records entered without a submission keep the name."""
+    if not name:
+        return None
+    from server.models import Attachment
+
+    from .models import HouseholdVersion
+    via_submissions = session.scalars(select(HouseholdVersion.submission_version_id).where(
+        HouseholdVersion.household_id == household.id, HouseholdVersion.submission_version_id.is_not(None))
+        .limit(1)).first()
+    if via_submissions is None:
+        return name
+    received = session.scalars(select(Attachment.id).join(
+        HouseholdVersion, HouseholdVersion.submission_version_id == Attachment.version_id).where(
+        HouseholdVersion.household_id == household.id, Attachment.name == name,
+        Attachment.sha256.is_not(None)).limit(1)).first()
+    return name if received is not None else None
 
 
 def case_options(session: Session, case: WorkflowCase, role: str, today: date) -> list[Option]:

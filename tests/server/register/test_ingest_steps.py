@@ -19,8 +19,10 @@ def _form(form_id: str) -> bytes:
     return f"""<?xml version="1.0"?>
 <h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml">
   <h:head><h:title>{form_id}</h:title><model>
-    <instance><data id="{form_id}" version="{VERSION}"><x/><meta><instanceID/></meta></data></instance>
-    <bind nodeset="/data/x" type="string"/></model></h:head>
+    <instance><data id="{form_id}" version="{VERSION}"><x/><signoff><authorization_photo/></signoff>
+      <meta><instanceID/></meta></data></instance>
+    <bind nodeset="/data/x" type="string"/>
+    <bind nodeset="/data/signoff/authorization_photo" type="binary"/></model></h:head>
   <h:body><input ref="/data/x"><label>x</label></input></h:body></h:html>""".encode()
 
 
@@ -32,10 +34,12 @@ def submit(app, db_session, world):
     db_session.commit()
     client = app.test_client()
 
-    def post(xml: bytes):
+    def post(xml: bytes, files: dict | None = None):
         from server.ingest import process_pending
 
         data = {"xml_submission_file": (io.BytesIO(xml), "submission.xml", "text/xml")}
+        for name, content in (files or {}).items():
+            data[name] = (io.BytesIO(content), name, "image/jpeg")
         response = client.post(f"/v1/key/{token}/projects/{project.id}/submission", data=data,
                                headers={"X-OpenRosa-Version": "1.0"}, content_type="multipart/form-data")
         response.close()            # runs the inline processing registered on close
@@ -89,3 +93,21 @@ def test_self_declaration_opens_an_identification_case(app, db_session, world):
     db_session.commit()
     case = db_session.scalars(select(WorkflowCase)).one()
     assert (case.kind, case.entry_channel, case.state) == ("identification", "self_declaration", "new")
+
+
+def test_authorization_photo_counts_only_once_its_file_arrived(app, submit, db_session, world):
+    from datetime import date
+
+    from server.register.cases import build_context, open_case
+
+    xml = INSTANCE.replace(b"<survey_date>2026-11-23</survey_date>", b"<survey_date>2021-06-01</survey_date>")
+    assert submit(xml).status_code == 201                        # the photo did not come with it
+    household = db_session.scalars(select(Household)).one()
+    case = open_case(db_session, household, "identification", entry_channel="cadre_check")
+    db_session.commit()
+    with app.app_context():
+        assert build_context(db_session, case, date(2021, 6, 2))["authorization_photo"] is None
+    jpeg = bytes.fromhex("ffd8ffe000104a464946") + b"0" * 64 + b"\xff\xd9"
+    assert submit(xml, {"authorization.jpg": jpeg}).status_code == 201    # same XML, file added
+    with app.app_context():
+        assert build_context(db_session, case, date(2021, 6, 2))["authorization_photo"] == "authorization.jpg"
