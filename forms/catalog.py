@@ -239,7 +239,8 @@ _members = group("member", "家庭成员", "Household members", forms=(HS,), rep
 ])
 
 
-_household_size = group("household_size", "家庭人口", "Household size", forms=(HS,), children=[
+_household_size = group("household_size", "家庭人口", "Household size", forms=(HS,), appearance="field-list",
+                        children=[
     note("members_listed", "已登记成员 ${members_total} 人，其中共同生活 ${members_coresident} 人",
          "${members_total} members listed, ${members_coresident} living in the household"),
     calc("members_total", "count(${member})", value="int"),
@@ -261,7 +262,7 @@ def _income_component(component: str) -> Group:
                 for name, item in zip(names, items)]
     children.append(calc(f"{component}_total", " + ".join(f"coalesce(${{{n}}}, 0)" for n in names),
                          value="float", export=zh))
-    return group(f"income_{component}", zh, en, children, forms=(HS, FU, EC))
+    return group(f"income_{component}", zh, en, children, forms=(HS, FU, EC), appearance="field-list")
 
 
 _income = group("income", "收入情况（[[period]]）", "Income ([[period]])", forms=(HS, FU, EC),
@@ -300,7 +301,7 @@ def _spending_items() -> list[Field]:
 
 
 _spending = group("spending", "合规自付支出（[[period]]）", "Eligible self-paid spending ([[period]])",
-                  forms=(HS, FU, EC),
+                  forms=(HS, FU, EC), appearance="field-list",
                   hint=("须有票据等凭证，不含生产经营支出", "Must be evidenced; excludes production costs"),
                   children=[
     *_spending_items(),
@@ -364,7 +365,7 @@ _risks = group("risk", "致贫/返贫风险", "Poverty risks", forms=(HS, FU, SD
 ])
 
 # -- exclusions (domain.md §6.1: warnings, never rejection) ---------------------------------------------
-_exclusions = group("exclusions", "排除情形核实", "Exclusion checks", forms=(HS,),
+_exclusions = group("exclusions", "排除情形核实", "Exclusion checks", forms=(HS,), appearance="field-list",
                     hint=("如实填写；命中不直接否决，由民主评议决定",
                           "Answer truthfully; a 'yes' is a warning for review, not a rejection"),
                     children=[
@@ -379,7 +380,8 @@ _LAND = (("cultivated", "耕地面积（亩）", "Cultivated land (mu)"),
          ("orchard", "林果面积（亩）", "Orchards (mu)"),
          ("grassland", "牧草地面积（亩）", "Grassland (mu)"),
          ("water_surface", "水面面积（亩）", "Water surface (mu)"))
-_land = group("land", "生产生活条件", "Land and living conditions", forms=(HS,), children=[
+_land = group("land", "生产生活条件", "Land and living conditions", forms=(HS,), appearance="field-list",
+              children=[
     *(amount(f"land_{key}", zh, en, required=False, default=None, record=f"land.{key}", export=zh,
              constraint_msg=("面积不能为负数", "The area cannot be negative"))
       for key, zh, en in _LAND),
