@@ -16,6 +16,7 @@ from typing import Any, Mapping
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from scoring.idcard import is_placeholder
 from server.models.base import utcnow
 
 from . import audit
@@ -127,8 +128,8 @@ def _sync_members(session: Session, household: Household, record: Mapping, actor
     existing = {m.id_number: m for m in household.members}
     for position, data in enumerate(members):
         id_number = normalize_id(data.get("id_number"))
-        if not id_number:
-            continue                    # scoring reports the invalid number; nothing to key on
+        if not id_number or is_placeholder(id_number):
+            continue                    # no usable 证件号码 (scoring reports it): kept in the record only
         keep.add(id_number)
         member = existing.get(id_number) or session.scalar(select(Member).where(Member.id_number == id_number))
         if member is None:

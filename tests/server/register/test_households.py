@@ -115,3 +115,14 @@ def test_audit_log_is_append_only(db_session, world):
     db_session.rollback()
     assert db_session.scalar(select(HouseholdVersion.number)) == 1
     assert db_session.scalars(select(Household)).one().status == "registered"
+
+
+def test_placeholder_id_numbers_get_no_member_row(db_session, world):
+    rec = record()
+    rec["members"][2]["id_number"] = "999999200505060031"
+    other = record(head_id_number="150121197001010013", household_no="H-9")
+    other["members"] = [dict(rec["members"][2], relation="head")]
+    first = apply_record(db_session, rec)
+    second = apply_record(db_session, other)
+    db_session.commit()
+    assert len(first.household.members) == 2 and second.household.members == []
