@@ -45,6 +45,17 @@ def _user_from_token(token: str) -> User | None:
     return user
 
 
+def _check_cross_site(request) -> None:  # noqa: ANN001
+    """A cookie-authenticated write must be one a browser only sends after a CORS preflight: a JSON
+    body or an ``X-Requested-With`` header. A plain cross-site form post is refused (CSRF)."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    if request.is_json or request.headers.get("X-Requested-With"):
+        return
+    raise ApiError(403, "跨站请求被拒绝。Cross-site request refused: send JSON or X-Requested-With.",
+                   code="auth.csrf")
+
+
 def current_user() -> User:
     """The authenticated user of this request, or 401."""
     if "api_user" in g:
@@ -61,6 +72,7 @@ def current_user() -> User:
         candidate = get_session().get(User, cookie["uid"])
         if candidate is not None and candidate.active and cookie.get("fp") == _fingerprint(candidate):
             user = candidate
+            _check_cross_site(request)
     if user is None:
         raise ApiError(401, "请登录。Authentication required.", code="auth.required")
     g.api_user = user

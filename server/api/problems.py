@@ -8,6 +8,7 @@ from server.errors import ApiError
 CODES = {
     "auth.required": "no credentials", "auth.invalid_token": "token not accepted", "auth.expired": "token expired",
     "auth.login_failed": "username or password wrong", "auth.role": "role may not do this",
+    "auth.csrf": "cookie-authenticated write without JSON or X-Requested-With",
     "not_found": "no such object in your regions", "validation": "request body or query invalid",
     "transition.refused": "workflow step refused (see details.reasons)", "case.conflict": "case cannot be opened",
     "region.invalid": "region file invalid (see details.errors)", "region.outside": "region outside your regions",

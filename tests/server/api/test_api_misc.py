@@ -15,7 +15,10 @@ def test_login_token_cookie_and_logout(app, api, db_session):
     ok = client.post("/api/v1/session", json={"username": "county", "password": PASSWORD})
     assert ok.status_code == 200 and ok.get_json()["user"]["role"] == "county"
     assert client.get("/api/v1/me").get_json()["username"] == "county"            # session cookie
-    assert client.delete("/api/v1/session").status_code == 204
+    form_post = client.post("/api/v1/rescore", data={"region_code": "150121000000"})   # a cross-site form
+    assert form_post.status_code == 403 and form_post.get_json()["code"] == "auth.csrf"
+    assert client.post("/api/v1/rescore", json={"region_code": "150121000000"}).status_code == 202
+    assert client.delete("/api/v1/session", headers={"X-Requested-With": "fetch"}).status_code == 204
     assert client.get("/api/v1/me").status_code == 401
     token = ok.get_json()["token"]
     assert api.client.get("/api/v1/me", headers={"Authorization": "Bearer " + token}).status_code == 200
