@@ -57,3 +57,25 @@ def test_deadlines_are_stored_and_recomputed(db_session, world):
     rows = {d.code: d for d in db_session.scalars(select(Deadline).where(Deadline.case_id == case.id))}
     assert rows["self_declaration_check"].met_on == date(2024, 10, 8)
     assert db_session.get(WorkflowCase, case.id).state == "visited"
+
+
+def test_region_configuration_file_chooses_the_procedure(app, db_session, world, tmp_path):
+    import json
+    config = tmp_path / "regions.json"
+    config.write_text(json.dumps({"identification": {"default": "identification_im8",
+                                                     "150121100": "identification_simplified"},
+                                  "elimination": {"default": "elimination"},
+                                  "gradual_exit": {"default": "gradual_exit"}}), encoding="utf-8")
+    app.config["WORKFLOW_REGIONS_FILE"] = str(config)
+    app.extensions.pop("shoudi.workflow_regions", None)
+    household = apply_record(db_session, record()).household
+    with app.app_context():
+        case = open_case(db_session, household, "identification", entry_channel="cadre_check")
+    assert case.procedure == "identification_simplified"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"identification": {"default": "elimination"}}), encoding="utf-8")
+    app.config["WORKFLOW_REGIONS_FILE"] = str(bad)
+    app.extensions.pop("shoudi.workflow_regions", None)
+    from server.workflow import UnknownProcedure
+    with app.app_context(), pytest.raises(UnknownProcedure):
+        open_case(db_session, household, "gradual_exit")
