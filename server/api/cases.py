@@ -23,9 +23,11 @@ BACKDATE_DAYS = 30   # a step may be recorded up to this many days after it happ
 
 
 def today() -> date:
-    """The server's date; ``FROZEN_TODAY`` (ISO date) pins it for demos and tests."""
+    """Today in China (UTC+8); ``FROZEN_TODAY`` (ISO date) pins it for demos and tests."""
+    from server.workflow import china_today
+
     frozen = current_app.config.get("FROZEN_TODAY")
-    return date.fromisoformat(frozen) if frozen else date.today()
+    return date.fromisoformat(frozen) if frozen else china_today()
 
 
 def _case_in_scope(case_id: int) -> tuple[WorkflowCase, Household]:

@@ -69,7 +69,8 @@ def policy_year(record: Mapping, as_of: date | None) -> int:
             return date.fromisoformat(survey[:10]).year
         except ValueError:
             pass
-    return (as_of or date.today()).year
+    from server.workflow import china_today
+    return (as_of or china_today()).year
 
 
 def score_record(session: Session, household: Household | None, record: Mapping, *, region_code: str,

@@ -161,7 +161,9 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
     """Take a transition; raises ``TransitionError`` (reasons zh/en) when refused."""
     if not case.open:
         raise TransitionError([Reason("case_closed", "该程序已结束", "The case is closed")])
-    today = today or date.today()
+    if today is None:
+        from server.workflow import china_today
+        today = china_today()
     proc = procedure(case)
     step = take(proc, case.state, name, build_context(session, case, today), role, data)
     household = session.get(Household, case.household_id)

@@ -137,7 +137,8 @@ def overdue_command(data_dir: str | None, region_code: str | None) -> None:
     from .models import Deadline
 
     app = _app(data_dir)
-    today = date.fromisoformat(app.config["FROZEN_TODAY"]) if app.config.get("FROZEN_TODAY") else date.today()
+    from server.workflow import china_today
+    today = date.fromisoformat(app.config["FROZEN_TODAY"]) if app.config.get("FROZEN_TODAY") else china_today()
     condition = Deadline.region_code.startswith(subtree_prefix(region_code)) if region_code else true()
     with app.app_context(), session_scope(app) as session:
         rows = overdue(session, condition, today, limit=10_000)

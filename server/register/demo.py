@@ -103,7 +103,8 @@ def seed_households(session: Session, villages: Iterable[str], *, per_village: i
     from .assessing import assess_version
 
     rnd = random.Random(20210629)
-    survey = survey or date.today()
+    from server.workflow import china_today
+    survey = survey or china_today()
     count = 0
     for v_index, village in enumerate(villages):
         for i in range(per_village):

@@ -1,13 +1,14 @@
 """Procedures as explicit state machines (identification, risk elimination, gradual exit), the
 working-day calendar and deadline arithmetic. Pure: no Flask, no database."""
-from .calendar import DEADLINES, CalendarError, WorkingCalendar, calendar_from_data, load_calendar
+from .calendar import (DEADLINES, CalendarError, WorkingCalendar, calendar_from_data, china_today,
+                       load_calendar)
 from .definitions import PROCEDURES, ROLES, DeadlineRule, Procedure, Transition
 from .engine import DeadlineStatus, Option, Reason, Step, TransitionError, deadlines, options, take
 from .guards import ENTRY_CHANNELS, GUARDS
 from .regions import DEFAULT_CONFIG, UnknownProcedure, procedure_for, validate_config
 
 __all__ = [
-    "DEADLINES", "CalendarError", "WorkingCalendar", "calendar_from_data", "load_calendar",
+    "DEADLINES", "CalendarError", "WorkingCalendar", "calendar_from_data", "china_today", "load_calendar",
     "PROCEDURES", "ROLES", "DeadlineRule", "Procedure", "Transition",
     "DeadlineStatus", "Option", "Reason", "Step", "TransitionError", "deadlines", "options", "take",
     "ENTRY_CHANNELS", "GUARDS", "DEFAULT_CONFIG", "UnknownProcedure", "procedure_for", "validate_config",

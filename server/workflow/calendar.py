@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 DEFAULT_FILE = Path(__file__).with_name("holidays.json")
+CHINA = timezone(timedelta(hours=8), "CST")   # one time zone for the whole country, no DST
+
+
+def china_today() -> date:
+    """Today's date in China, whatever the server's own time zone (deadlines and notices are local)."""
+    return datetime.now(CHINA).date()
 
 
 class CalendarError(ValueError):

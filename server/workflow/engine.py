@@ -11,7 +11,7 @@ from typing import Iterable, Mapping
 
 from scoring import codes
 
-from .calendar import WorkingCalendar
+from .calendar import WorkingCalendar, china_today
 from .definitions import Procedure, Transition
 from .guards import GUARDS
 
@@ -71,7 +71,7 @@ _ROLE_ZH = {"collector": "信息采集员", "village": "村两委", "township": 
 def _context(proc: Procedure, ctx: Mapping) -> dict:
     full = dict(ctx)
     full["params"] = proc.params
-    full.setdefault("today", date.today())
+    full.setdefault("today", china_today())
     return full
 
 

@@ -80,3 +80,10 @@ def test_malformed_calendar_data_is_rejected(data):
 def test_every_packaged_adjusted_working_day_is_a_weekend(cal):
     assert cal.years == frozenset(range(2020, 2027))
     assert all(day.weekday() >= 5 for day in cal.workdays)
+
+
+def test_china_today_is_utc_plus_eight():
+    from datetime import datetime, timedelta, timezone
+
+    from server.workflow import china_today
+    assert china_today() == (datetime.now(timezone.utc) + timedelta(hours=8)).date()
