@@ -1,4 +1,5 @@
-"""`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app, plus a pending sweeper.
+"""`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app; in each worker a
+processing thread (server/processor.py) and a pending sweeper.
 
 gunicorn sets TCP_NODELAY on its listening sockets (inherited by accepted connections), so a
 response written as headers + body never waits for a delayed ACK.
@@ -31,6 +32,28 @@ class ShoudiServer(BaseApplication):
     def load(self):  # noqa: ANN201
         from server import create_app
         return create_app(self.app_config)
+
+
+def _worker_started(worker) -> None:  # noqa: ANN001
+    from server import processor
+    processor.start(worker.wsgi)
+    _start_sweeper(worker)
+
+
+def _worker_exit(_arbiter, worker) -> None:  # noqa: ANN001
+    """Finish what the processing thread has queued; anything left stays pending for the sweep."""
+    from server.processor import get_processor
+    found = get_processor(worker.wsgi) if getattr(worker, "wsgi", None) is not None else None
+    if found is not None and not found.stop(timeout=max(1.0, worker.cfg.graceful_timeout - 5)):
+        log.warning("worker exiting with %s submissions still pending", found.backlog())
+
+
+def _preload() -> None:
+    """Import the processing pipeline (forms, scoring, …) once before forking: no first-request stall."""
+    from server import plugins
+    plugins.load_models()
+    plugins.processing_steps()
+    import forms  # noqa: F401 — parse step imports it lazily
 
 
 def _start_sweeper(worker) -> None:  # noqa: ANN001
@@ -72,5 +95,7 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
         "control_socket_disable": True,   # no socket in $HOME; several servers may run side by side
     }
     if sweep:
-        options["post_worker_init"] = _start_sweeper
+        options["post_worker_init"] = _worker_started
+        options["worker_exit"] = _worker_exit
+    _preload()
     ShoudiServer(app_config, options).run()

@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +91,19 @@ def prepare(data_dir: Path, db_url: str, env: dict[str, str]) -> tuple[int, list
     return project_id, tokens, villages
 
 
+def survey_date(village_code: str) -> date:
+    """Today, or the same day in the latest earlier year with a shipped monitoring policy (so scoring runs)."""
+    from scoring.policy import PolicyNotFound, load_policy
+    today = date.today()
+    for year in range(today.year, today.year - 10, -1):
+        try:
+            load_policy(village_code, year)
+        except PolicyNotFound:
+            continue
+        return today if year == today.year else date(year, today.month, min(today.day, 28))
+    return today
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -154,7 +167,7 @@ def processing_state(db_url: str):  # noqa: ANN201
 
     from server.db import make_engine
     from server.models import SubmissionVersion
-    from server.register.models import Household
+    from server.register.models import Assessment, Household
 
     engine = make_engine(db_url)
 
@@ -164,6 +177,7 @@ def processing_state(db_url: str):  # noqa: ANN201
                                 .group_by(SubmissionVersion.processing_state)).all()
             counts = {state: n for state, n in rows}
             counts["households"] = conn.scalar(select(func.count()).select_from(Household))
+            counts["assessments"] = conn.scalar(select(func.count()).select_from(Assessment))
             last = conn.execute(select(SubmissionVersion.processed_at).where(
                 SubmissionVersion.processed_at.is_not(None)).order_by(SubmissionVersion.processed_at.desc())
                 .limit(1)).scalar()
@@ -192,7 +206,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
         poll = processing_state(db_url)
         job = {"host": "127.0.0.1", "port": port, "project": project_id, "tokens": tokens,
                "villages": villages, "n": args.n, "c": args.c, "photo": photo,
-               "photo_bytes": args.photo_kb * 1024, "seed": args.seed}
+               "photo_bytes": args.photo_kb * 1024, "seed": args.seed,
+               "survey_date": survey_date(villages[0][0]).isoformat()}
         server_cpu0 = group_cpu_seconds(proc.pid)
         loadgen = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest" / "loadgen.py")],
                                  input=json.dumps(job), capture_output=True, text=True, cwd=ROOT,
@@ -231,7 +246,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
             "p99": percentile(lat, 99) * 1000, "max": (lat[-1] * 1000 if lat else float("nan")),
             "client_cpu": result["client_cpu"], "server_cpu": server_cpu,
             "wall_until_processed": max(processed_seconds, acked_at - result["wall_start"]),
-            "xml_bytes_mean": result["xml_bytes_mean"],
+            "xml_bytes_mean": result["xml_bytes_mean"], "survey_date": job["survey_date"],
+            "assessments": state["assessments"],
         }
     finally:
         if proc is not None:
@@ -248,14 +264,16 @@ def describe(r: dict) -> str:
     wall = r["wall_until_processed"]
     lines = [
         f"{r['db']:<10} {'photo' if r['photo'] else 'no photo':<8} N={r['n']} C={r['c']}  "
-        f"(instance XML {r['xml_bytes_mean'] / 1024:.1f} KiB on average)",
+        f"(instance XML {r['xml_bytes_mean'] / 1024:.1f} KiB on average, survey date {r['survey_date']})",
         f"  acknowledged {r['acked']}/{r['n']} in {r['ack_seconds']:.2f} s = {r['ack_rate']:.0f} submissions/s; "
         f"backlog at the last 201: {r['backlog_at_last_ack']} pending",
         f"  fully processed {r['done']} done, {r['failed']} failed, {r['pending']} pending "
         f"in {r['processed_seconds']:.2f} s = {r['processed_rate']:.0f} submissions/s; "
-        f"households in the register: {r['households']}" + ("  ** TIMED OUT **" if r["timed_out"] else ""),
+        f"households in the register: {r['households']}, scored: {r['assessments']}" + ("  ** TIMED OUT **" if r["timed_out"] else ""),
         f"  201 latency p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  max {r['max']:.1f} ms",
         f"  errors: {sum(other.values())} {other if other else ''} {' '.join(r['errors'])}".rstrip(),
+        f"  CPU per submission: server {r['server_cpu'] / max(1, r['acked']) * 1000:.1f} ms (receive + process), "
+        f"load generator {r['client_cpu'] / max(1, r['acked']) * 1000:.1f} ms",
         f"  CPU over the run ({wall:.1f} s): server {r['server_cpu']:.1f} s ({r['server_cpu'] / wall * 100:.0f}% of one core), "
         f"load generator {r['client_cpu']:.1f} s ({r['client_cpu'] / r['ack_seconds'] * 100:.0f}% of one core "
         f"while sending)",

@@ -1,7 +1,8 @@
 """Load generator for the ingest benchmark: a separate process posting submissions like ODK Collect.
 
 Reads a JSON job on stdin ({"host", "port", "project", "tokens", "villages", "n", "c", "photo",
-"photo_bytes", "seed"}), fetches the form like Collect (formList, then the form XML), generates `n`
+"photo_bytes", "seed",
+"survey_date"}), fetches the form like Collect (formList, then the form XML), generates `n`
 distinct household instances, then posts them from `c` threads, each over its own keep-alive
 connection (http.client, one write per request). Prints one JSON result on stdout: per-request 201
 latencies, status counts, wall-clock start/end and this process's own CPU time.
@@ -16,6 +17,7 @@ import sys
 import threading
 import time
 import uuid
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -68,7 +70,8 @@ def run(job: dict) -> dict:
     form = fetch_form(host, port, tokens[0], project)
     started = time.perf_counter()
     villages = [tuple(v) for v in job["villages"]]
-    instances = generate(form, job["n"], villages, seed=job["seed"], photo=job["photo"])
+    instances = generate(form, job["n"], villages, seed=job["seed"], photo=job["photo"],
+                         today=date.fromisoformat(job["survey_date"]))
     gen_seconds = time.perf_counter() - started
     base_photo = photo_base(job["photo_bytes"]) if job["photo"] else b""
     # Household i is surveyed by a cadre of its village: tokens[k] serves villages[k % len(villages)].

@@ -17,6 +17,7 @@ from server.errors import ApiError
 from server.ingest import process_version
 from server.models import Form, FormMedia, Project
 from server.openrosa import wire
+from server.processor import get_processor
 from server.storage import get_blobs
 from server.submissions.header import safe_name
 from server.submissions.intake import IncomingFile, receive
@@ -169,7 +170,11 @@ def submission(pid: int, token: str | None):
     response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
     if received.created and current_app.config["PROCESS_INLINE"]:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        response.call_on_close(lambda: _process_quietly(app, received.version_id))
+        processor = get_processor(app)
+        if processor is not None:  # `shoudi serve`: the worker's processing thread takes it
+            response.call_on_close(lambda: processor.enqueue(received.version_id))
+        else:
+            response.call_on_close(lambda: _process_quietly(app, received.version_id))
     return response
 
 
