@@ -123,3 +123,18 @@ def test_regions_of_other_county_are_invisible(api, world):
     codes = {r["code"] for r in api.get("/regions?per_page=500", "county").get_json()["items"]}
     assert "150121100201" in codes and "150122100201" not in codes and "150000000000" not in codes
     assert HOME["county"][0] in codes
+
+
+def test_comparison_import_matrix(api, world):
+    def upload(user):
+        data = {"source": "vehicles", "region_code": "150121000000",
+                "file": (io.BytesIO(f"身份证号码,号牌号码\n{HEAD_ID},蒙A1\n".encode()), "v.csv")}
+        return api.post("/comparison/imports", user, data=data, content_type="multipart/form-data")
+
+    assert upload(None).status_code == 401
+    for role, where in USERS:
+        status = upload(_user(role, where)).status_code
+        if role != "county":
+            assert status == 403, (role, where, status)
+        else:
+            assert status == (202 if where == "own" else 404), (role, where, status)
