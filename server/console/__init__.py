@@ -108,6 +108,19 @@ def _api_error(exc: ApiError):  # noqa: ANN202
     return _error_page(exc.status, key, exc.message if exc.status in (409, 422) else None)
 
 
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):  # noqa: ANN202
+    """Other HTTP errors keep their status; anything else is logged (type only) and shown as 500."""
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        status = exc.code or 500
+        return _error_page(status, f"error.{status}" if has(f"error.{status}") else "error.400")
+    import logging
+    logging.getLogger("shoudi.console").exception("unhandled %s on %s", type(exc).__name__, request.endpoint)
+    return _error_page(500, "error.500")
+
+
 @bp.errorhandler(400)
 def _bad_request(exc):  # noqa: ANN001, ANN202
     return _error_page(400, "error.csrf" if getattr(exc, "description", "") == "csrf" else "error.400")

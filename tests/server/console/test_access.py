@@ -152,3 +152,18 @@ def test_security_headers_on_pages(as_user):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_error_pages_are_html_with_their_status(as_user, app, monkeypatch):
+    b = as_user("county")
+    missing = b.get("/console/households/999999")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    from server.console import queries
+
+    def broken(*_args, **_kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise RuntimeError("boom 150121198003150017")
+    monkeypatch.setattr(queries, "area_counts", broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    response = b.get("/console/dashboard")
+    assert response.status_code == 500 and "服务器内部错误" in response.get_data(as_text=True)
+    assert "150121198003150017" not in response.get_data(as_text=True)
