@@ -76,6 +76,8 @@ def begin_write(session: Session) -> None:
     transaction. Call it before the reads that decide a write (e.g. "does this instanceID exist?").
     """
     if session.in_transaction():
+        if session.get_bind().dialect.name != "sqlite":
+            return  # no lock upgrade problem elsewhere: reads and writes may share the transaction
         if session.connection().get_execution_options().get(WRITE_OPTION):
             return
         if session.new or session.dirty or session.deleted:

@@ -39,7 +39,7 @@ class Form(Base):
         ForeignKey("form_versions.id", use_alter=True, ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    project: Mapped[Project] = relationship(lazy="joined")
+    project: Mapped[Project] = relationship()
     current_version: Mapped["FormVersion | None"] = relationship(
         foreign_keys=[current_version_id], post_update=True, lazy="joined")
 
@@ -62,8 +62,7 @@ class FormVersion(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     media: Mapped[list["FormMedia"]] = relationship(
-        back_populates="form_version", cascade="all, delete-orphan", lazy="selectin",
-        order_by="FormMedia.name")
+        back_populates="form_version", cascade="all, delete-orphan", order_by="FormMedia.name")
 
 
 class FormMedia(Base):

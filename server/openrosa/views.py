@@ -19,8 +19,8 @@ from server.models import Form, FormMedia, Project
 from server.openrosa import wire
 from server.processor import get_processor
 from server.storage import get_blobs
-from server.submissions.header import safe_name
-from server.submissions.intake import IncomingFile, receive
+from server.submissions.intake import receive
+from server.submissions.multipart import submission_parts
 
 bp = Blueprint("openrosa", __name__)
 log = logging.getLogger("shoudi.openrosa")
@@ -160,10 +160,11 @@ def submission(pid: int, token: str | None):
     actor, project = _access(pid, _token(token))
     if not actor.sees_project(project):
         raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
-    xml, files = _read_multipart()
-    received = receive(get_session(), get_blobs(), project=project, xml=xml, files=files,
-                       submitter_id=actor.user.id, app_token_id=actor.token.id if actor.token else None,
-                       device_id=request.args.get("deviceID"), user_agent=_user_agent())
+    with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
+                          request.content_length) as (xml, files):
+        received = receive(get_session(), get_blobs(), project=project, xml=xml, files=files,
+                           submitter_id=actor.user.id, app_token_id=actor.token.id if actor.token else None,
+                           device_id=request.args.get("deviceID"), user_agent=_user_agent())
     log.info("submission stored: version=%s created=%s attachments_added=%s",
              received.version_id, received.created, received.attachments_added)
     response = wire.submission_created()
@@ -189,31 +190,3 @@ def _user_agent() -> str | None:
     agent = request.headers.get("User-Agent")
     client = request.headers.get("ODK-Client")
     return f"{client} {agent}" if client and agent else agent
-
-
-def _read_multipart() -> tuple[bytes, list[IncomingFile]]:
-    missing = ApiError(400, "Required multipart POST field xml_submission_file missing. "
-                            "缺少 xml_submission_file。", code="400.2")
-    if request.mimetype != "multipart/form-data":
-        raise missing
-    try:
-        files = request.files
-        fields = request.form
-    except ValueError as exc:
-        raise ApiError(400, "Multipart form content failed to parse. 上传内容格式损坏。", code="400.39",
-                       details={"reason": str(exc)[:200]}) from None
-    if "xml_submission_file" in files:
-        xml = files["xml_submission_file"].read()
-    elif "xml_submission_file" in fields:
-        xml = fields["xml_submission_file"].encode("utf-8")
-    else:
-        raise missing
-    incoming: list[IncomingFile] = []
-    for field_name, storage in files.items(multi=True):
-        if field_name == "xml_submission_file":
-            continue
-        name = safe_name(field_name) or safe_name(storage.filename)
-        if name is None:
-            continue
-        incoming.append(IncomingFile(name=name, stream=storage.stream, content_type=storage.mimetype or None))
-    return xml, incoming
