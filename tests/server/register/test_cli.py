@@ -33,3 +33,16 @@ def test_regions_import_compare_rescore_overdue(cli_runner, db_session, world, t
 
     result = cli_runner("overdue", "--region", "150121000000")
     assert result.exit_code == 0 and "0 overdue" in result.output
+
+
+def test_worker_once_runs_queued_jobs(cli_runner, db_session, world):
+    from server.jobs import Job, enqueue
+    apply_record(db_session, record(survey_date="2021-05-01"))
+    job = enqueue(db_session, "rescore", {"region_code": "150121000000"})
+    db_session.commit()
+    result = cli_runner("worker", "--once")
+    assert result.exit_code == 0, result.output
+    db_session.refresh(job)
+    done = job
+    assert done.state == "done", result.output
+    assert done.result == {"households": 1, "categories_changed": 1}
