@@ -126,16 +126,24 @@ def _sync_members(session: Session, household: Household, record: Mapping, actor
         return
     keep: set[str] = set()
     existing = {m.id_number: m for m in household.members}
+    wanted = [i for i in (normalize_id(d.get("id_number")) for d in members)
+              if i and not is_placeholder(i) and i not in existing]
+    # One query for the members listed elsewhere (moved here) instead of one per member.
+    known = dict(existing)
+    if wanted:
+        with session.no_autoflush:
+            known.update((m.id_number, m) for m in session.scalars(select(Member).where(Member.id_number.in_(wanted))))
     for position, data in enumerate(members):
         id_number = normalize_id(data.get("id_number"))
         if not id_number or is_placeholder(id_number):
             continue                    # no usable 证件号码 (scoring reports it): kept in the record only
         keep.add(id_number)
-        member = existing.get(id_number) or session.scalar(select(Member).where(Member.id_number == id_number))
+        member = known.get(id_number)
         if member is None:
             member = Member(id_number=id_number)
             household.members.append(member)
-        elif member.household_id != household.id:
+            known[id_number] = member
+        elif member.household_id is not None and member.household_id != household.id:  # None: added above
             moved_from = member.household_id
             member.household = household
             audit.record(session, "household.version", actor=actor, entity_type="member", entity_id=member.id,
