@@ -79,12 +79,24 @@ def submissions_show(instance_id: str, data_dir: str | None) -> None:
 @click.argument("instance_ids", nargs=-1)
 @click.option("--all-failed", is_flag=True, help="Retry every version whose processing failed.")
 @click.option("--pending", is_flag=True, help="Process versions still pending (e.g. after a crash).")
+@click.option("--follow", is_flag=True, help="With --pending: keep processing new submissions until stopped "
+                                              "(the processor `shoudi serve` starts).")
 @data_dir_option
-def reprocess(instance_ids: tuple[str, ...], all_failed: bool, pending: bool, data_dir: str | None) -> None:
+def reprocess(instance_ids: tuple[str, ...], all_failed: bool, pending: bool, follow: bool,
+              data_dir: str | None) -> None:
     """Run processing again (parse, score, register) for INSTANCE_ID… or --all-failed / --pending."""
     if not (instance_ids or all_failed or pending):
         raise click.UsageError("give INSTANCE_ID… or --all-failed or --pending")
     app = make_app(data_dir)
+    if follow:
+        import os
+
+        from server.ingest import follow_pending
+        if not pending:
+            raise click.UsageError("--follow goes with --pending")
+        parent = os.getppid()
+        follow_pending(app, keep_going=lambda: os.getppid() == parent)  # stop when the server is gone
+        return
     counts: dict[str, int] = {}
 
     def count(state: str) -> None:

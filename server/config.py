@@ -62,6 +62,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).", _str),
     Setting("WORKERS", 2, "`shoudi serve`: gunicorn worker processes.", int),
     Setting("THREADS", 4, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable).", int),
+    Setting("PROCESSORS", 1, "`shoudi serve`: background processes (niced) that parse, score and register "
+            "new submissions, so bursts of uploads are acknowledged at full speed. 0: each web worker "
+            "processes right after its 201 (PROCESS_INLINE) and sweeps leftovers every minute.", int),
     Setting("DB_POOL_SIZE", 5, "Database connection pool size per worker process (PostgreSQL).", int),
     Setting("CALENDAR_FILE", None, "Working-day calendar JSON (public holidays, adjusted working days) for "
             "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),

@@ -143,3 +143,14 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None) -> dict[
             progressed = progressed or state != "pending"
         if not progressed:
             return counts
+
+
+def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callable[[], bool] = lambda: True,
+                   older_than: timedelta | None = None) -> None:
+    """Process pending versions as they arrive until `keep_going()` is false (the processor loop)."""
+    while keep_going():
+        counts = process_pending(app, older_than=older_than)
+        if counts:
+            log.info("processed: %s", counts)
+        else:
+            time.sleep(poll_seconds)

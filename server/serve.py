@@ -7,6 +7,9 @@ response written as headers + body never waits for a delayed ACK.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from typing import Any
@@ -77,8 +80,21 @@ def _start_sweeper(worker) -> None:  # noqa: ANN001
     threading.Thread(target=loop, name="shoudi-pending-sweeper", daemon=True).start()
 
 
+def _start_processors(count: int, data_dir: str | None) -> list[subprocess.Popen]:
+    """Niced `shoudi reprocess --pending --follow` processes: web workers keep priority in bursts."""
+    command = [sys.executable, "-m", "server", "reprocess", "--pending", "--follow"]
+    if data_dir:
+        command += ["--data-dir", data_dir]
+    return [subprocess.Popen(command, preexec_fn=lambda: os.nice(10)) for _ in range(count)]
+
+
 def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threads: int,
-        sweep: bool = True) -> None:
+        processors: int = 1) -> None:
+    """Serve until stopped. With processors > 0, processing happens in those processes, not inline."""
+    app_config = dict(app_config)
+    sweep = processors == 0
+    if processors:
+        app_config["PROCESS_INLINE"] = False
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
