@@ -14,6 +14,11 @@ from . import audit
 from .models import Assessment, Household, HouseholdVersion
 
 
+# Statuses in which the household's category still follows scoring; after identification the
+# category decided then is kept (the assessment keeps its own) until the household leaves monitoring.
+UNDECIDED = ("registered", "identifying", "not_admitted")
+
+
 def history_for(session: Session, household: Household) -> dict:
     """The scoring history of docs/household-record.md, built from the register."""
     previous = list(session.scalars(select(Assessment.result).where(Assessment.household_id == household.id)
@@ -89,7 +94,8 @@ def score_record(session: Session, household: Household | None, record: Mapping,
 
 def store_assessment(session: Session, household: Household, version: HouseholdVersion | None, result: dict,
                      policy, *, job_id: int | None = None, actor: Any = None) -> Assessment:  # noqa: ANN001
-    """Store a result with its policy version; the household's category follows it."""
+    """Store a result with its policy version; the household's category follows it until the
+    household is identified."""
     facts = summary(result)
     assessment = Assessment(household_id=household.id, household_version_id=version.id if version else None,
                             policy_region=policy.region_code, policy_year=policy.year,
@@ -100,12 +106,14 @@ def store_assessment(session: Session, household: Household, version: HouseholdV
     session.flush()
     before = household.category
     household.current_assessment = assessment
-    household.category = facts["category"]
+    if household.status in UNDECIDED:
+        household.category = facts["category"]     # once identified, the decided category stays
     household.updated_at = utcnow()
     audit.record(session, "assessment.create", actor=actor, entity_type="assessment", entity_id=assessment.id,
                  household_id=household.id, region_code=household.region_code,
                  before={"category": before},
-                 after={"category": facts["category"], "eligible": facts["eligible"],
+                 after={"category": household.category, "scored_category": facts["category"],
+                        "eligible": facts["eligible"],
                         "policy_version": assessment.policy_version, "policy_year": policy.year,
                         "job_id": job_id})
     return assessment

@@ -126,3 +126,16 @@ def test_placeholder_id_numbers_get_no_member_row(db_session, world):
     second = apply_record(db_session, other)
     db_session.commit()
     assert len(first.household.members) == 2 and second.household.members == []
+
+
+def test_category_is_kept_once_identified(db_session, world):
+    applied = apply_record(db_session, record(survey_date="2021-03-01"))
+    first = assess_version(db_session, applied.household, applied.version)
+    assert applied.household.category == first.category == "marginal"
+    applied.household.status = "monitored"
+    richer = record(survey_date="2021-06-01", spending={"education": 0, "medical": 0, "housing": 0, "water": 0,
+                                                        "disaster_loss": 0})
+    richer["income"]["wage"]["migrant_work"] = 40000
+    later = apply_record(db_session, richer, entity={"id": applied.household.entity_id, "base_version": 1})
+    second = assess_version(db_session, later.household, later.version)
+    assert second.category is None and later.household.category == "marginal"
