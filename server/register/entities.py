@@ -97,9 +97,27 @@ def entity_rows(session: Session, role: str, region_codes: list[str]) -> Iterato
 
 
 def households_csv(session: Session, role: str, region_codes: list[str]) -> bytes:
+    return b"".join(iter_households_csv(session, role, region_codes))
+
+
+def iter_households_csv(session: Session, role: str, region_codes: list[str], chunk: int = 1000) -> Iterator[bytes]:
+    """The entity list in chunks (a county's list need not sit in memory); the layout is the forms'
+    own writer (``forms.households_csv``), its header sent once."""
+    from itertools import islice
+
     from forms import households_csv as write
 
-    return write(entity_rows(session, role, region_codes))
+    rows = entity_rows(session, role, region_codes)
+    first = True
+    while True:
+        batch = list(islice(rows, chunk))
+        if not batch and not first:
+            return
+        data = write(batch)
+        yield data if first else data.split(b"\n", 1)[1]
+        first = False
+        if len(batch) < chunk:
+            return
 
 
 def integrity_xml(session: Session, role: str, region_codes: list[str], ids: list[str] | None) -> str:
@@ -116,4 +134,4 @@ def integrity_xml(session: Session, role: str, region_codes: list[str], ids: lis
 
 
 __all__ = ["DATASET", "FILENAME", "entity_properties", "list_hash", "entity_rows", "households_csv",
-           "integrity_xml"]
+           "iter_households_csv", "integrity_xml"]

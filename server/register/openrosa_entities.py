@@ -65,7 +65,9 @@ def households_csv(pid: int, xml_form_id: str, token: str | None):
         response = Response(status=304)
         response.set_etag(digest)
         return response
-    response = Response(entities.households_csv(session, *_scope(actor)), content_type="text/csv; charset=utf-8")
+    from flask import stream_with_context
+    response = Response(stream_with_context(entities.iter_households_csv(session, *_scope(actor))),
+                        content_type="text/csv; charset=utf-8")
     response.set_etag(digest)
     response.headers["Content-Disposition"] = f'attachment; filename="{entities.FILENAME}"'
     return response

@@ -109,3 +109,14 @@ def test_entity_properties_encode_like_the_form():
     assert props["region_code"] == "150121100201" and props["people_count"] == "3"
     assert props["water_quality"] == "yes" and props["last_visit"] == "2026-01-10"
     assert props["transfer_dibao"] == "0"
+
+
+def test_chunked_list_equals_the_whole(db_session, setup):
+    from server.register.entities import households_csv, iter_households_csv
+    for i in range(5):
+        apply_record(db_session, record(head_id_number=f"15012119800101{i:03d}1", members=[], household_no=f"N{i}"))
+    db_session.commit()
+    whole = households_csv(db_session, "county", ["150121000000"])
+    chunks = list(iter_households_csv(db_session, "county", ["150121000000"], chunk=2))
+    assert len(chunks) == 4 and b"".join(chunks) == whole
+    assert whole.count(b"\n") == 1 + 7 and whole.startswith(b"name,label,__version,")
