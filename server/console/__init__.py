@@ -71,11 +71,24 @@ def in_scope(code: str) -> bool:
 @bp.app_template_filter("num")
 def number(value) -> str:  # noqa: ANN001
     """12345.0 → "12,345"; 2833.333 → "2,833.33"."""
-    from .charts import _num
+    from .charts import format_number
     try:
-        return _num(float(value))
+        return format_number(float(value))
     except (TypeError, ValueError):
         return "—" if value is None else str(value)
+
+
+@bp.app_template_filter("when")
+def china_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:  # noqa: ANN001
+    """A stored (UTC) timestamp shown in China's time (UTC+8), the zone the workflow's dates use."""
+    from datetime import timezone
+
+    from server.workflow.calendar import CHINA
+    if not value:                       # None, or a missing attribute (Jinja's Undefined)
+        return ""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA).strftime(fmt)
 
 
 @bp.app_template_filter("kv")

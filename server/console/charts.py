@@ -14,7 +14,7 @@ FONT = 'font-family="inherit" font-size="12"'
 PALETTE = ("#1f4e79", "#5b8db8", "#c27c0e", "#a7a9ac", "#2e7d32", "#8e3b46", "#6b5b95", "#3d7c74")
 
 
-def _num(value: float) -> str:
+def format_number(value: float) -> str:
     """12345.5 → "12,345.5"; whole numbers without decimals."""
     if value is None:
         return "—"
@@ -132,12 +132,12 @@ def score_chart(result: Mapping, *, width: int = 720) -> Markup:
     above = "#2e7d32"
     below = "#b03a2e"
     top_bars = [_Bar(t("score.per_capita"), 0, per_capita, above if per_capita >= floor else below,
-                     f"{_num(per_capita)} {yuan}")]
+                     f"{format_number(per_capita)} {yuan}")]
     if after is not None and spending:
         top_bars.append(_Bar(t("score.after_spending"), 0, after, above if after >= floor else below,
-                             f"{_num(after)} {yuan}"))
+                             f"{format_number(after)} {yuan}"))
     first = _bars_svg(top_bars, title=t("score.per_capita"), width=width,
-                      marker=(floor, t("score.floor", floor=_num(floor))) if floor else None)
+                      marker=(floor, t("score.floor", floor=format_number(floor))) if floor else None)
 
     steps = []
     cursor = 0.0
@@ -146,19 +146,19 @@ def score_chart(result: Mapping, *, width: int = 720) -> Markup:
         value = _amount(income.get(key))
         end = cursor + sign * value
         steps.append(_Bar(t(f"score.{key}"), cursor, end, color,
-                          f"{'−' if sign < 0 else '+'}{_num(value)} {yuan}"))
+                          f"{'−' if sign < 0 else '+'}{format_number(value)} {yuan}"))
         cursor = end
     if income.get("insurance_counted"):
         value = _amount(income.get("insurance_payouts"))
         steps.append(_Bar(t("score.insurance_payouts"), cursor, cursor + value, "#9bb8d8",
-                          f"+{_num(value)} {yuan}"))
+                          f"+{format_number(value)} {yuan}"))
         cursor += value
-    steps.append(_Bar(t("score.net"), 0, net, "#102a43", f"{_num(net)} {yuan}"))
-    steps.append(_Bar(t("score.spending"), 0, spending, "#c27c0e", f"{_num(spending)} {yuan}"))
+    steps.append(_Bar(t("score.net"), 0, net, "#102a43", f"{format_number(net)} {yuan}"))
+    steps.append(_Bar(t("score.spending"), 0, spending, "#c27c0e", f"{format_number(spending)} {yuan}"))
     second = _bars_svg(steps, title=t("score.components"), width=width)
     verdict = t("score.below") if floor and per_capita < floor else t("score.above")
-    caption = escape(f'{t("score.per_capita")} {_num(per_capita)} {yuan}'
-                     + (f' · {verdict} ({_num(floor)} {yuan})' if floor else "")
+    caption = escape(f'{t("score.per_capita")} {format_number(per_capita)} {yuan}'
+                     + (f' · {verdict} ({format_number(floor)} {yuan})' if floor else "")
                      + f' · {t("score.people", people=people)}')
     return Markup(f'<figure class="score" aria-label="{escape(t("score.chart_label"))}">'
                   f'<figcaption>{caption}</figcaption>{first}'

@@ -64,6 +64,16 @@ def region_names(session: Session, codes) -> dict[str, str]:  # noqa: ANN001
     return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
+def area_choices(session: Session, user) -> list[tuple[str, str]]:  # noqa: ANN001
+    """Regions of the user's scope down to the village, for the region filter (at most 400)."""
+    rows = session.execute(select(Region.code, Region.name, Region.level)
+                           .where(region_condition(Region.code, user.role, user.region_codes),
+                                  Region.level.in_(("county", "township", "village")))
+                           .order_by(Region.code).limit(400)).all()
+    indent = {"county": "", "township": "　", "village": "　　"}
+    return [(code, indent[level] + name) for code, name, level in rows]
+
+
 def region_path(session: Session, code: str) -> list[tuple[str, str]]:
     """[(code, name)] from the province down to ``code``."""
     chain = [code[:n] + "0" * (12 - n) for _l, _z, n in LEVELS]

@@ -56,20 +56,7 @@ def households():  # noqa: ANN201
     return render_template("console/households.html", rows=rows, total=total, page=page_no,
                            pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), names=names,
                            masked={hid: mask_id(n) for hid, n in heads.items()}, filters=filters,
-                           categories=categories(), statuses=STATUSES, areas=_area_choices(session, user))
-
-
-def _area_choices(session, user) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Regions of the user's scope down to the village, for the region filter (at most 400)."""
-    from server.models import Region
-    from server.register.scope import region_condition
-
-    rows = session.execute(select(Region.code, Region.name, Region.level)
-                           .where(region_condition(Region.code, user.role, user.region_codes),
-                                  Region.level.in_(("county", "township", "village")))
-                           .order_by(Region.code).limit(400)).all()
-    indent = {"county": "", "township": "　", "village": "　　"}
-    return [(code, indent[level] + name) for code, name, level in rows]
+                           categories=categories(), statuses=STATUSES, areas=queries.area_choices(session, user))
 
 
 @bp.get("/households/<int:household_id>")

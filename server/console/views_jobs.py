@@ -11,7 +11,7 @@ from server.jobs import Job, enqueue
 from server.register import audit
 from server.register.scope import region_condition
 
-from . import access, bp
+from . import access, bp, queries
 from .i18n import t
 
 PHOTO_SPECS = ("monitored", "all")
@@ -54,12 +54,7 @@ def jobs():  # noqa: ANN201
     batches = visible_batches(session, user)
     return render_template("console/jobs.html", jobs=rows, batches=batches, refresh=running,
                            kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
-                           may_rescore=user.role in ("county", "admin"), areas=_areas(session, user))
-
-
-def _areas(session, user) -> list[tuple[str, str]]:  # noqa: ANN001
-    from .views_households import _area_choices
-    return _area_choices(session, user)
+                           may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user))
 
 
 @bp.post("/jobs/exports")

@@ -46,7 +46,9 @@ def test_breadcrumbs_link_only_inside_scope(as_user):
     assert "土默特左旗" in crumbs.text_content()
 
 
-def test_open_cases_and_overdue_deadlines(as_user, households, db_session):
+def test_open_cases_and_overdue_deadlines(app, as_user, households, db_session):
+    app.config["FROZEN_TODAY"] = "2026-03-16"                # the server's date (workflow: China's date)
+    today = date(2026, 3, 16)
     h = households.add(region="150121100201", head="逾期户")
     far = households.add(region="150121101201", head="外镇逾期")
     for household in (h, far):
@@ -55,8 +57,8 @@ def test_open_cases_and_overdue_deadlines(as_user, households, db_session):
         db_session.add(case)
         db_session.flush()
         db_session.add(Deadline(case_id=case.id, household_id=household.id, region_code=household.region_code,
-                                code="township_recheck", started_on=date.today() - timedelta(days=20),
-                                due_on=date.today() - timedelta(days=4)))
+                                code="township_recheck", started_on=today - timedelta(days=20),
+                                due_on=today - timedelta(days=4)))
     db_session.commit()
     page = as_user("township").page("/console/dashboard")
     overdue = page.xpath("//section[@aria-labelledby='h-overdue']//tbody/tr")

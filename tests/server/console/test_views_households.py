@@ -115,6 +115,10 @@ def test_versions_list_each_submission(as_user, households, db_session):
     assert [r.xpath("td[1]")[0].text for r in rows] == ["2", "1"]
     assert rows[0].xpath("td[4]")[0].text == second.instance_id
     assert "current" in rows[0].get("class")
+    from datetime import timedelta, timezone
+    created = db_session.query(HouseholdVersion).filter_by(household_id=h.id, number=2).one().created_at
+    china = (created.replace(tzinfo=created.tzinfo or timezone.utc) + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M")
+    assert rows[0].xpath("td[2]")[0].text == china              # shown in China's time (UTC+8)
     assert db_session.query(HouseholdVersion).filter_by(household_id=h.id).count() == 2
 
 
