@@ -54,7 +54,9 @@ def jobs():  # noqa: ANN201
     batches = visible_batches(session, user)
     return render_template("console/jobs.html", jobs=rows, batches=batches, refresh=running,
                            kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
-                           may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user))
+                           may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user),
+                           notice_area=queries.default_area(user) if user.role in ROLES["notice"] else None,
+                           notice_kinds=list(NOTICE_STATES))
 
 
 @bp.post("/jobs/exports")

@@ -91,3 +91,13 @@ def test_rescore_from_the_page(as_user, db_session):
     t = as_user("township")
     t.get("/console/jobs")
     assert t.post("/console/jobs/rescore", {"region_code": "150121100000"}).status_code == 403
+
+
+def test_notice_lists_are_linked_for_the_users_area(as_user):
+    b = as_user("township")
+    page = b.page("/console/jobs")
+    links = page.xpath("//section[@aria-labelledby='h-notices']//a/@href")
+    assert "/api/v1/exports/notices/identification_village?region_code=150121100000" in links
+    response = b.get(links[0])                                  # the API's page, same session cookie
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert not as_user("admin").page("/console/jobs").xpath("//section[@aria-labelledby='h-notices']")
