@@ -10,7 +10,7 @@ import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -54,8 +54,10 @@ def receive(session: Session, blobs: BlobStore, *, project: Project, xml: bytes,
     if form.state == "closed":
         raise ApiError(409, "This form is not currently accepting submissions. 该表单已关闭，不再接收提交。",
                        code="409.2")
-    form_version = session.scalars(select(FormVersion).where(FormVersion.form_id == form.id,
-                                                             FormVersion.version == header.version)).first()
+    form_version = form.current_version
+    if form_version is None or form_version.version != header.version:  # an older published version?
+        form_version = session.scalars(select(FormVersion).where(FormVersion.form_id == form.id,
+                                                                 FormVersion.version == header.version)).first()
     if form_version is None:
         raise ApiError(404, f"The form version specified in this submission '{header.version}' does not exist. "
                             "请在 Collect 中更新表单后重新提交。", code="404.6")
@@ -116,9 +118,10 @@ def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: Form
     blobs.put_bytes(xml)  # durable before the row that points at it
     now = utcnow()
     if previous is None:
-        submission = Submission(form_id=form.id, instance_id=instance_id, submitter_id=submitter_id,
-                                created_at=now, updated_at=now)
-        session.add(submission)
+        return _store_new(session, blobs, form=form, form_version=form_version, header=header, xml=xml,
+                          xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
+                          submitter_id=submitter_id, app_token_id=app_token_id, device_id=device_id,
+                          user_agent=user_agent, now=now)
     else:
         submission = previous.submission
         submission.updated_at = now
@@ -141,6 +144,37 @@ def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: Form
     submission.current_version_id = version.id
     session.commit()
     return Received(version.id, instance_id, created=True, attachments_added=added)
+
+
+def _store_new(session: Session, blobs: BlobStore, *, form: Form, form_version: FormVersion,
+               header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
+               files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
+               device_id: str | None, user_agent: str | None, now) -> Received:  # noqa: ANN001
+    """The common case, a first submission: four statements, no unit-of-work bookkeeping."""
+    stored: dict[str, tuple] = {}
+    for f in files:
+        if f.name in expected and f.name not in stored:
+            stored[f.name] = (blobs.put_stream(f.stream), _clip(f.content_type, 128) or "application/octet-stream")
+    submission_id = session.execute(insert(Submission).values(
+        form_id=form.id, instance_id=instance_id, submitter_id=submitter_id, created_at=now,
+        updated_at=now).returning(Submission.id)).scalar_one()
+    version_id = session.execute(insert(SubmissionVersion).values(
+        submission_id=submission_id, form_id=form.id, form_version_id=form_version.id, instance_id=instance_id,
+        deprecated_id=None, instance_name=_clip(header.instance_name, 255), xml_sha256=xml_sha,
+        xml_size=len(xml), submitter_id=submitter_id, app_token_id=app_token_id,
+        device_id=_clip(device_id, 255), user_agent=_clip(user_agent, 512), received_at=now,
+        attachments_expected=len(expected), attachments_present=len(stored), processing_state="pending",
+        processing_attempts=0, processing_log=[]).returning(SubmissionVersion.id)).scalar_one()
+    if expected:
+        session.execute(insert(Attachment), [
+            {"version_id": version_id, "name": name,
+             "sha256": stored[name][0].sha256 if name in stored else None,
+             "size": stored[name][0].size if name in stored else None,
+             "content_type": stored[name][1] if name in stored else None,
+             "received_at": now if name in stored else None} for name in expected])
+    session.execute(update(Submission).where(Submission.id == submission_id).values(current_version_id=version_id))
+    session.commit()
+    return Received(version_id, instance_id, created=True, attachments_added=len(stored))
 
 
 def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile]) -> int:
