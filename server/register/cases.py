@@ -179,9 +179,10 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
         context[key] = _stored(value)
     case.context = context
     case.state = step.to_state
-    if "reason" in step.data:
-        case.reason = step.data["reason"]
-        household.status_reason = step.data["reason"]
+    # the reason of a return or rejection describes the current situation (and is what the household
+    # is told); the next step without one clears it — the steps and the audit log keep every reason
+    case.reason = step.data.get("reason")
+    household.status_reason = step.data.get("reason")
     updates = step.context_updates
     if "identified_on" in updates:
         household.identified_on = updates["identified_on"]

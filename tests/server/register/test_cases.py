@@ -9,7 +9,7 @@ from server.jobs import run_pending
 from server.register.cases import CaseError, build_context, open_case, take_step
 from server.register.comparison_import import create_batch
 from server.register.households import apply_record
-from server.register.models import Deadline, WorkflowCase
+from server.register.models import Deadline, WorkflowCase, WorkflowStep
 from server.storage import get_blobs
 from tests.server.register.world import record
 
@@ -79,3 +79,18 @@ def test_region_configuration_file_chooses_the_procedure(app, db_session, world,
     from server.workflow import UnknownProcedure
     with app.app_context(), pytest.raises(UnknownProcedure):
         open_case(db_session, household, "gradual_exit")
+
+
+def test_a_return_reason_lasts_until_the_next_step(db_session, world):
+    household = apply_record(db_session, record()).household
+    case = open_case(db_session, household, "identification", entry_channel="cadre_check")
+    for name, role, data in [("visit_direct", "collector", None), ("authorize", "collector", None),
+                             ("publish_village_notice", "village", None)]:
+        take_step(db_session, case, name, actor=None, role=role, data=data, today=date(2021, 3, 1))
+    take_step(db_session, case, "return", actor=None, role="township", data={"reason": "收入漏报务工收入"},
+              today=date(2021, 3, 2))
+    assert (case.state, case.reason, household.status_reason) == ("visited", "收入漏报务工收入", "收入漏报务工收入")
+    take_step(db_session, case, "authorize", actor=None, role="collector", today=date(2021, 3, 3))
+    assert case.reason is None and household.status_reason is None
+    steps = db_session.scalars(select(WorkflowStep.data).where(WorkflowStep.case_id == case.id)).all()
+    assert {"reason": "收入漏报务工收入"} in steps
