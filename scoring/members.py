@@ -70,6 +70,7 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
     seen_ids = {}
     spouse_sex = head_sex = None
     n = coresident = able = working = students = heads = 0
+    workers = work_months = college = ill_count = disabled = dibao_count = tekun_count = 0
     for m in members:
         n += 1
         get = m.get
@@ -140,11 +141,11 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
                 if h in _ILL:
                     ill = True
                 elif h == "disabled":
-                    f.disabled += 1
+                    disabled += 1
             if ill:
-                f.ill += 1
+                ill_count += 1
             if get("disability_type") and "disabled" not in health:
-                f.disabled += 1
+                disabled += 1
         labour = get("labour_skill")
         if labour in _WORKING:
             working += 1
@@ -152,15 +153,15 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
                 able += 1
         wm = get("work_months")
         if wm or get("work_location"):
-            f.workers += 1
-            if wm:
-                f.work_months += wm
+            workers += 1
+            if wm.__class__ is int or wm.__class__ is float:
+                work_months += wm
         school = get("school_status")
         in_school = school not in _NOT_IN_SCHOOL
         if in_school:
             students += 1
             if school in _COLLEGE:
-                f.college += 1
+                college += 1
         edu = get("education")
         if edu:
             if school:
@@ -189,10 +190,10 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
         # ---- social protection and insurance
         dibao = get("dibao")
         if dibao and dibao != "none":
-            f.dibao += 1
+            dibao_count += 1
         tekun = get("tekun")
         if tekun and tekun != "none":
-            f.tekun += 1
+            tekun_count += 1
         if get("resident_medical_insurance") is False and not get("employee_medical_insurance"):
             f.uninsured.append((n, rel, get("uninsured_reason")))
         phone = get("phone")
@@ -206,6 +207,13 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
     f.able = able
     f.working = working
     f.students = students
+    f.workers = workers
+    f.work_months = work_months
+    f.college = college
+    f.ill = ill_count
+    f.disabled = disabled
+    f.dibao = dibao_count
+    f.tekun = tekun_count
     if head_sex and spouse_sex and head_sex == spouse_sex:
         add(("PLS-04", "head_spouse", {"sex": head_sex}))
     if n == 0:
