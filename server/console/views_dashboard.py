@@ -6,7 +6,6 @@ from flask import render_template, request
 
 from server.api.cases import today
 from server.db import get_session
-from server.roles import subtree_prefix
 
 from . import access, bp, queries
 from .charts import PALETTE, Series, stacked_bars
@@ -35,7 +34,7 @@ def dashboard():  # noqa: ANN201
     cat_rows = [(a.name, [a.by_category.get(c, 0) for c in cats] + [a.by_category.get("", 0)]) for a in areas]
     status_series = [Series(keyed("status", s), PALETTE[i]) for i, s in enumerate(STATUSES)]
     status_rows = [(a.name, [a.by_status.get(s, 0) for s in STATUSES]) for a in areas]
-    drillable = area is None or len(subtree_prefix(area)) < 12
+    drillable = queries.child_prefix_len(area) < 12          # children below villages do not exist
     return render_template(
         "console/dashboard.html", area=area, path=queries.region_path(session, area) if area else [],
         areas=areas, cats=cats, statuses=STATUSES, drillable=drillable,

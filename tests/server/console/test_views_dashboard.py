@@ -35,6 +35,10 @@ def test_county_sees_townships_and_township_sees_villages(as_user, households, d
 
     township = as_user("township").page("/console/dashboard")
     assert set(_table(township, "各地监测对象类别")) == {"甲村", "乙村"}
+    first_column = township.xpath("//section[h2[starts-with(normalize-space(.), '各地监测对象类别')]]"
+                                  "//tbody/tr/th")
+    assert not [th for th in first_column if th.xpath("a")]     # villages are not drilled into
+    assert county.xpath("//tbody/tr/th/a[@href='/console/dashboard?region=150121100000']")
     drill = as_user("county").page("/console/dashboard?region=150121100000")
     assert set(_table(drill, "各地监测对象类别")) == {"甲村", "乙村"}
 
