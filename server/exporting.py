@@ -512,10 +512,14 @@ def create():
     from server.errors import ApiError
     from server.jobs import enqueue
 
+    from server.roles import is_region_code
+
     body = request.get_json(silent=True) or {}
     kind, spec, region = body.get("kind"), body.get("spec"), body.get("region_code")
-    if kind not in KINDS or not isinstance(spec, str) or not isinstance(region, str):
-        raise ApiError(422, "需要 kind、spec 和 region_code。kind, spec and region_code are required.",
+    if (kind not in KINDS or not isinstance(spec, str) or not is_region_code(region)
+            or not isinstance(body.get("params", {}), dict) or not isinstance(body.get("full", False), bool)):
+        raise ApiError(422, "需要 kind、spec 和 12 位 region_code（params 为对象，full 为布尔值）。"
+                            "kind, spec and a 12-digit region_code are required (params an object, full a boolean).",
                        code="export.invalid", details={"kinds": list(KINDS)})
     user = _api_user_for(kind)
     check_region(region)
@@ -594,8 +598,12 @@ def notice_page(kind: str):
     from server.errors import ApiError
     from server.register import audit
 
+    from server.roles import is_region_code
+
     user = _api_user_for("notice")
     region = request.args.get("region_code", "")
+    if not is_region_code(region):
+        raise ApiError(422, "需要 12 位 region_code。A 12-digit region_code is required.", code="export.invalid")
     params = {k: request.args[k] for k in ("period_start", "period_end", "contact") if request.args.get(k)}
     try:
         validate_request("notice", kind, params)

@@ -103,6 +103,9 @@ def test_roles_and_regions_are_checked(app, api, db_session, world):
     assert api.post("/exports", None, json=body).status_code == 401
     assert api.post("/exports", "county", json=dict(body, spec="nope")).status_code == 422
     assert api.post("/exports", "county", json={"kind": "csv"}).status_code == 422
+    assert api.post("/exports", "county", json=dict(body, region_code="15012")).status_code == 422
+    assert api.post("/exports", "county", json=dict(body, params=[1])).status_code == 422
+    assert api.get("/exports/notices/identification_village?region_code=", "village").status_code == 422
     assert api.post("/exports", "township", json=dict(body, kind="csv", spec="x")).status_code == 403
     assert db_session.scalar(select(ExportBatch.id)) is None
 
