@@ -81,6 +81,8 @@ def household(household_id: int):  # noqa: ANN201
         may_open=user.role in ("collector", "village", "township", "county"),
         may_object=user.role in ("village", "township"), today_date=today(),
         open_identification=any(c["case"].open and c["case"].kind == "identification" for c in cases),
+        open_exit=any(c["case"].open and c["case"].kind == "gradual_exit" for c in cases),
+        may_open_exit=user.role in ("township", "county"),
         method_codes=codes.ELIMINATION_METHOD.codes, entry_channels=ENTRY_CHANNELS)
 
 

@@ -171,3 +171,18 @@ def test_conflict_flag_is_cleared_by_a_reviewer(as_user, households, db_session)
     assert db_session.get(type(h), h.id).conflict is None
     entry = db_session.query(AuditEntry).filter_by(action="household.conflict").one()
     assert entry.before == {"conflict": "hard"}
+
+
+def test_gradual_exit_is_offered_to_reviewers_of_monitored_households(as_user, households, db_session):
+    h = households.add(head="王大山")
+    h.status = "monitored"
+    db_session.commit()
+    url = f"/console/households/{h.id}"
+    exit_form = "//form[input[@name='kind'][@value='gradual_exit']]"
+    assert not as_user("village").page(url).xpath(exit_form)
+    b = as_user("county")
+    assert b.page(url).xpath(exit_form)
+    b.post(url + "/cases", {"kind": "gradual_exit"})
+    case = _case(db_session, h)
+    assert (case.kind, case.procedure, case.state) == ("gradual_exit", "gradual_exit", "cause_removed")
+    assert not b.page(url).xpath(exit_form)
