@@ -1,5 +1,8 @@
-"""`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app; in each worker a
-processing thread (server/processor.py) and a pending sweeper.
+"""`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app, plus processing.
+
+Processing (parse → score → register) runs in PROCESSORS separate niced processes
+(`shoudi reprocess --pending --follow`), so bursts of uploads keep the CPU for acknowledging; with
+PROCESSORS=0 each worker has a processing thread (server/processor.py) and a pending sweeper instead.
 
 gunicorn sets TCP_NODELAY on its listening sockets (inherited by accepted connections), so a
 response written as headers + body never waits for a delayed ACK.
@@ -113,5 +116,20 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
     if sweep:
         options["post_worker_init"] = _worker_started
         options["worker_exit"] = _worker_exit
+    children: list[subprocess.Popen] = []
+    if processors:
+        def when_ready(_arbiter) -> None:  # noqa: ANN001
+            children.extend(_start_processors(processors, app_config.get("DATA_DIR")))
+
+        def on_exit(_arbiter) -> None:  # noqa: ANN001
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+        options["when_ready"] = when_ready
+        options["on_exit"] = on_exit
     _preload()
     ShoudiServer(app_config, options).run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 import uuid
 
 import pytest
@@ -83,6 +84,17 @@ def test_collect_round_trip_with_password_and_token(live):
     mine = [row for row in listed if row["instance_id"] == iid]
     assert mine and mine[0]["attachments"] == "1/1" and mine[0]["submitter"] == "e2e"
     assert "photo.jpg: present" in shoudi(live.env, "submissions", "show", iid, "--data-dir", str(live.data))
+
+    # the server's background processor picks the submission up (the test form is not a shipped one,
+    # so parsing fails: recorded on the submission, which stays stored and acknowledged)
+    deadline = time.monotonic() + 60
+    state = "pending"
+    while state == "pending" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        rows = [json.loads(line) for line in shoudi(live.env, "submissions", "list", "--json", "--data-dir",
+                                                    str(live.data)).splitlines()]
+        state = next(r["processing"] for r in rows if r["instance_id"] == iid)
+    assert state == "failed"
 
     # the same through an app-user token from collect-config
     config = json.loads(shoudi(live.env, "collect-config", "e2e", "--json", "--url", base, "--data-dir",
