@@ -3,6 +3,8 @@ Anhui's three classes of 脱贫户, and Yiyuan's relative-poverty test.
 """
 from __future__ import annotations
 
+from .income import to_fen
+
 
 _YIYUAN_HARDSHIP = ("illness", "education", "accident")
 
@@ -12,7 +14,7 @@ def hardship(income: dict, spending_total: float, policy, previous_net) -> tuple
     net, people = income["net"], income["people"]
     if spending_total and people:
         if policy.rigid_spending_test == "after_spending_below_floor":
-            after = round((net - spending_total) / people, 2)
+            after = to_fen((net - spending_total) / people)
             if after < policy.floor:
                 return "spending", {"spending": spending_total, "after_spending": after}
         elif spending_total > net:

@@ -5,7 +5,7 @@ Member-level checks (IDs, birth dates, sex, schooling, labour) are in :mod:`scor
 from __future__ import annotations
 
 from .idcard import normalize
-from .income import _amount
+from .income import _amount, to_fen
 from .members import is_mobile
 
 _NUMBER = frozenset((int, float))
@@ -46,7 +46,7 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         except ValueError:
             migrant = 0
         if migrant > 0:
-            monthly = round(migrant / facts.work_months, 2)
+            monthly = to_fen(migrant / facts.work_months)
             if monthly < policy.monthly_wage_min:
                 add(("PLS-10", "monthly_wage_low", {
                     "wage": migrant, "months": facts.work_months, "monthly": monthly,
