@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from flask import current_app, request
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from server.auth import digest, passwords, tokens
 from server.db import begin_write
@@ -80,15 +80,16 @@ def authenticate(session: Session, *, token: str | None = None) -> Actor:
 
 
 def _active_user(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).where(User.username == username, User.active.is_(True))).first()
+    return session.scalars(select(User).options(joinedload(User.regions))
+                           .where(User.username == username, User.active.is_(True))).unique().first()
 
 
 def _by_token(session: Session, token: str) -> Actor:
     if not tokens.well_formed(token):
         raise ApiError(401, "令牌格式错误。Malformed app user token.", code="401.2")
     row = session.scalars(
-        select(AppToken).where(AppToken.token_sha256 == tokens.token_digest(token),
-                               AppToken.revoked_at.is_(None))).first()
+        select(AppToken).options(joinedload(AppToken.user).joinedload(User.regions))
+        .where(AppToken.token_sha256 == tokens.token_digest(token), AppToken.revoked_at.is_(None))).unique().first()
     if row is None or not row.user.active:
         raise ApiError(403, "令牌无效或已撤销，请重新扫码配置。The app user token is unknown or revoked.",
                        code="403.1")
