@@ -35,6 +35,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "shoudi_bench"
 COLLECTORS = 8
 PROCESS_TIMEOUT = 900.0
+STALL_SECONDS = 90.0     # no submission processed for this long: stop waiting and say so
 
 
 def _env(data_dir: Path, db_url: str, log_level: str) -> dict[str, str]:
@@ -102,6 +103,12 @@ def survey_date(village_code: str) -> date:
             continue
         return today if year == today.year else date(year, today.month, min(today.day, 28))
     return today
+
+
+def server_settings(env: dict[str, str]) -> str:
+    from server.config import load_settings
+    cfg = load_settings({}, environ=env)
+    return f"{cfg['WORKERS']} workers × {cfg['THREADS']} threads, {cfg.get('PROCESSORS', 0)} processors"
 
 
 def free_port() -> int:
@@ -198,6 +205,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"shoudi-bench-{db}-"))
     db_url = fresh_database(db, data_dir)
     env = _env(data_dir, db_url, args.log_level)
+    if args.processors is not None:
+        env["SHOUDI_PROCESSORS"] = str(args.processors)
     proc = None
     try:
         project_id, tokens, villages = prepare(data_dir, db_url, env)
@@ -219,11 +228,15 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
         backlog = poll().get("pending", 0)
         acked = result["statuses"].get("201", 0)
         deadline = time.monotonic() + PROCESS_TIMEOUT
+        progress, progressed_at = None, time.monotonic()
         while True:
             state = poll()
             if state.get("pending", 0) == 0 and state.get("done", 0) + state.get("failed", 0) >= acked:
                 break
-            if time.monotonic() > deadline or proc.poll() is not None:
+            if state.get("pending") != progress:
+                progress, progressed_at = state.get("pending"), time.monotonic()
+            if (time.monotonic() > deadline or proc.poll() is not None
+                    or time.monotonic() - progressed_at > STALL_SECONDS):
                 state["timed_out"] = True
                 break
             time.sleep(0.1)
@@ -247,7 +260,7 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
             "client_cpu": result["client_cpu"], "server_cpu": server_cpu,
             "wall_until_processed": max(processed_seconds, acked_at - result["wall_start"]),
             "xml_bytes_mean": result["xml_bytes_mean"], "survey_date": job["survey_date"],
-            "assessments": state["assessments"],
+            "assessments": state["assessments"], "server": server_settings(env),
         }
     finally:
         if proc is not None:
@@ -264,12 +277,13 @@ def describe(r: dict) -> str:
     wall = r["wall_until_processed"]
     lines = [
         f"{r['db']:<10} {'photo' if r['photo'] else 'no photo':<8} N={r['n']} C={r['c']}  "
-        f"(instance XML {r['xml_bytes_mean'] / 1024:.1f} KiB on average, survey date {r['survey_date']})",
+        f"(instance XML {r['xml_bytes_mean'] / 1024:.1f} KiB on average, survey date {r['survey_date']}; "
+        f"server {r['server']})",
         f"  acknowledged {r['acked']}/{r['n']} in {r['ack_seconds']:.2f} s = {r['ack_rate']:.0f} submissions/s; "
         f"backlog at the last 201: {r['backlog_at_last_ack']} pending",
         f"  fully processed {r['done']} done, {r['failed']} failed, {r['pending']} pending "
         f"in {r['processed_seconds']:.2f} s = {r['processed_rate']:.0f} submissions/s; "
-        f"households in the register: {r['households']}, scored: {r['assessments']}" + ("  ** TIMED OUT **" if r["timed_out"] else ""),
+        f"households in the register: {r['households']}, scored: {r['assessments']}" + ("  ** STOPPED WAITING: processing stalled or timed out **" if r["timed_out"] else ""),
         f"  201 latency p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  max {r['max']:.1f} ms",
         f"  errors: {sum(other.values())} {other if other else ''} {' '.join(r['errors'])}".rstrip(),
         f"  CPU per submission: server {r['server_cpu'] / max(1, r['acked']) * 1000:.1f} ms (receive + process), "
@@ -304,6 +318,7 @@ def main() -> None:
     parser.add_argument("-c", type=int, default=8, help="concurrent keep-alive connections")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: shoudi's)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: shoudi's)")
+    parser.add_argument("--processors", type=int, help="background processors, SHOUDI_PROCESSORS (default: shoudi's)")
     parser.add_argument("--photo-kb", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log-level", default="INFO", help="server log level (default INFO, as deployed)")
