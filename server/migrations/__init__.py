@@ -1,0 +1,1 @@
+"""Alembic migrations of the shoudi schema (a package so that wheels ship it)."""

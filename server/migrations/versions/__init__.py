@@ -1,0 +1,1 @@
+"""Alembic revision files NNNN_<slug>.py."""
