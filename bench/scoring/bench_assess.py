@@ -57,7 +57,6 @@ def main() -> None:
     findings = 0
     rates: list[float] = []
     calib = _calibrate()
-    gc.disable()  # the chunks make no reference cycles; GC pauses would only add noise
     while done < args.n:
         k = min(args.chunk, args.n - done)
         batch = [household(rng, args.year) for _ in range(k)]
