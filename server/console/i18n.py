@@ -219,6 +219,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "jobs.created": ("创建时间", "Created"),
     "jobs.finished": ("完成时间", "Finished"),
     "jobs.refreshing": ("有任务正在进行，本页每 5 秒自动刷新。", "Jobs are running; this page refreshes every 5 seconds."),
+    "jobs.comparison": ("部门数据比对", "Department data comparison"),
+    "jobs.comparison_help": ("上传部门数据文件（CSV 或 XLSX），按证件号码与本地区家庭成员比对，命中的生成预警。",
+                             "Upload a department file (CSV or XLSX); its ID numbers are matched against the "
+                             "region's household members and every hit becomes a warning."),
+    "jobs.comparison_start": ("上传并比对", "Upload and compare"),
+    "jobs.file": ("文件", "File"),
     "jobs.notices": ("公示名单（在线打印）", "Notice lists (print)"),
     "jobs.notices_help": ("按当前公示中的农户实时生成，打开后可直接打印。",
                           "Built live from the households under notice; open and print."),

@@ -56,7 +56,15 @@ def jobs():  # noqa: ANN201
                            kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
                            may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user),
                            notice_area=queries.default_area(user) if user.role in ROLES["notice"] else None,
-                           notice_kinds=list(NOTICE_STATES))
+                           notice_kinds=list(NOTICE_STATES), may_compare=user.role == "county",
+                           sources=_sources())
+
+
+def _sources() -> list[tuple[str, str]]:
+    from server.register.comparison import SOURCES
+
+    from .i18n import pick
+    return [(code, pick(source.zh, source.en)) for code, source in SOURCES.items()]
 
 
 @bp.post("/jobs/exports")
@@ -83,6 +91,30 @@ def start_export():  # noqa: ANN201
     batch.job_id = job.id
     session.commit()
     flash(t("jobs.queued", id=job.id), "ok")
+    return redirect(url_for("console.jobs"))
+
+
+@bp.post("/jobs/comparison")
+@access.login_required("county")
+def start_comparison():  # noqa: ANN201
+    """Upload a department file (CSV/XLSX) and queue the comparison job (the API's service and audit)."""
+    from server.register.comparison import SOURCES
+    from server.register.comparison_import import create_batch as create_comparison
+    from server.storage import get_blobs
+
+    user = access.console_user()
+    region = request.form.get("region_code", "")
+    access.checked_region(region)
+    upload = request.files.get("file")
+    source = request.form.get("source", "")
+    if upload is None or not upload.filename or source not in SOURCES:
+        flash(t("error.422"), "error")
+        return redirect(url_for("console.jobs"))
+    session = get_session()
+    batch = create_comparison(session, get_blobs(), source=source, region_code=region, filename=upload.filename,
+                              stream=upload.stream, actor=user)
+    session.commit()
+    flash(t("jobs.queued", id=batch.job_id), "ok")
     return redirect(url_for("console.jobs"))
 
 

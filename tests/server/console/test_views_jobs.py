@@ -101,3 +101,29 @@ def test_notice_lists_are_linked_for_the_users_area(as_user):
     response = b.get(links[0])                                  # the API's page, same session cookie
     assert response.status_code == 200 and response.mimetype == "text/html"
     assert not as_user("admin").page("/console/jobs").xpath("//section[@aria-labelledby='h-notices']")
+
+
+def test_county_uploads_a_department_file_and_the_job_finds_the_member(app, as_user, households, db_session):
+    import io
+
+    from server.register.models import ComparisonWarning
+
+    h = households.add(region="150121100201", head="王大山")
+    id_number = h.current_version.record["head_id_number"]
+    db_session.commit()
+    b = as_user("county")
+    page = b.page("/console/jobs")
+    assert page.xpath("//form[@enctype='multipart/form-data']//select[@name='source']/option[@value='vehicles']")
+    content = f"号牌号码,车辆类型,所有人,身份证号码,初次登记日期\n蒙A00001,小型轿车,王大山,{id_number},2024-05-01\n"
+    response = b.client.post("/console/jobs/comparison", data={
+        "csrf_token": b.csrf, "region_code": "150121000000", "source": "vehicles",
+        "file": (io.BytesIO(content.encode("utf-8")), "cars.csv")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    assert run_pending(app) == 1
+    _fresh(db_session)
+    warning = db_session.query(ComparisonWarning).one()
+    assert (warning.household_id, warning.exclusion) == (h.id, "vehicle")
+    assert db_session.query(AuditEntry).filter_by(action="comparison.import").count() == 1
+    t = as_user("township")
+    assert not t.page("/console/jobs").xpath("//form[@enctype='multipart/form-data']")
+    assert t.post("/console/jobs/comparison", {"region_code": "150121100000", "source": "vehicles"}).status_code == 403
