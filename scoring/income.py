@@ -62,20 +62,7 @@ def window(month: str) -> tuple[str, str]:
     return w
 
 
-def _fast_total(items, field: str, findings: list) -> float:
-    """A component's total: sum of its sub-items (or a bare number)."""
-    if not items:
-        return 0
-    if items.__class__ is dict:
-        vals = items.values()
-        try:
-            if min(vals) >= 0:
-                return sum(vals)
-        except TypeError:
-            pass
-    elif (items.__class__ is int or items.__class__ is float) and items >= 0:
-        return items
-    return _slow_total(items, field, findings)
+_PARTS = ("wage", "business", "business_costs", "property", "transfer", "insurance_payouts")
 
 
 def compute(record: dict, policy, people_count_members: int, findings: list,
@@ -83,13 +70,26 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     """The income section of an assessment; appends INC and PLS-12 findings."""
     inc = record.get("income") or {}
     add = findings.append
-    get = inc.get
-    wage = _fast_total(get("wage"), "wage", findings)
-    business = _fast_total(get("business"), "business", findings)
-    costs = _fast_total(get("business_costs"), "business_costs", findings)
-    prop = _fast_total(get("property"), "property", findings)
-    transfer = _fast_total(get("transfer"), "transfer", findings)
-    payouts = _fast_total(get("insurance_payouts"), "insurance_payouts", findings)
+    totals = []
+    append = totals.append
+    for key in _PARTS:  # inline fast path: non-negative numbers in a dict, or one number
+        items = inc.get(key)
+        if not items:
+            append(0)
+            continue
+        if items.__class__ is dict:
+            vals = items.values()
+            try:
+                if min(vals) >= 0:
+                    append(sum(vals))
+                    continue
+            except TypeError:
+                pass
+        elif (items.__class__ is int or items.__class__ is float) and items >= 0:
+            append(items)
+            continue
+        append(_slow_total(items, key, findings))
+    wage, business, costs, prop, transfer, payouts = totals
     net = wage + business - costs + prop + transfer
     counted = policy.insurance_payouts_count_as_income
     if payouts:
