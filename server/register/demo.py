@@ -37,7 +37,7 @@ def _member(rnd: random.Random, region: str, relation: str, born: date, male: bo
     name = surname + rnd.choice(_MALE if male else _FEMALE)
     member = {"name": name, "sex": "male" if male else "female", "id_type": "resident_id",
               "id_number": _id_number(region, born, seq, male), "birth_date": born.isoformat(), "ethnicity": "01",
-              "relation": relation, "political": "masses", "education": "junior_high", "school_status": None,
+              "relation": relation, "political": "masses", "education": "junior", "school_status": None,
               "health": ["healthy"], "labour_skill": "ordinary", "resident_medical_insurance": True,
               "dibao": "none", "tekun": "none", "coresident": True}
     member.update(extra)
@@ -61,7 +61,7 @@ def demo_record(rnd: random.Random, village: str, n: int, survey: date) -> dict:
         members[0]["health"] = ["serious_illness"]
     if rnd.random() < 0.3:
         members.append(_member(rnd, village, "mother", date(1945, 3, 3), False, seq + 3, rnd.choice(_SURNAMES),
-                               labour_skill="none", health=["chronic_illness"]))
+                               labour_skill="none", health=["chronic"]))
     wage = rnd.choice((0, 4000, 8000, 15000, 30000))
     return {
         "form_id": "household_survey", "region_code": village, "head_name": members[0]["name"],

@@ -24,3 +24,28 @@ def test_without_policy_the_demo_stays_unscored(db_session, world):
     seed_households(db_session, ["150121100201"], per_village=1, survey=date(2026, 6, 1))
     db_session.commit()
     assert db_session.scalar(select(func.count()).select_from(Assessment)) == 0
+
+
+def test_demo_records_use_only_codes_of_the_shared_vocabulary():
+    """The demo is built by hand, not through forms.parse_submission: check every coded field
+    against scoring/codes.py so that a misspelt code cannot reach the register or the exports."""
+    import random
+
+    from scoring import codes
+    from server.register.demo import demo_record
+
+    member_fields = {"sex": codes.SEX, "id_type": codes.ID_TYPE, "ethnicity": codes.ETHNICITY,
+                     "relation": codes.RELATION, "political": codes.POLITICAL, "education": codes.EDUCATION,
+                     "school_status": codes.SCHOOL_STATUS, "labour_skill": codes.LABOUR_SKILL,
+                     "dibao": codes.DIBAO, "tekun": codes.TEKUN}
+    rnd = random.Random(7)
+    for n in range(200):
+        record = demo_record(rnd, "150121100201", n, date(2026, 6, 1))
+        assert record["household_type"] in codes.HOUSEHOLD_TYPE
+        for risk in record.get("risks") or []:
+            assert risk["code"] in codes.RISK
+        for member in record["members"]:
+            for name, code_list in member_fields.items():
+                value = member.get(name)
+                assert value is None or value in code_list, (name, value)
+            assert all(h in codes.HEALTH for h in member["health"]), member["health"]

@@ -71,7 +71,7 @@ _RECORD = {
     "relocated_settlement": False, "settlement_address": None, "whole_household_no_labour": False,
     "members": [
         {"name": "王大山", "sex": "male", "id_type": "resident_id", "id_number": HEAD_ID, "birth_date": "1980-03-15",
-         "ethnicity": "01", "relation": "head", "political": "masses", "education": "junior_high",
+         "ethnicity": "01", "relation": "head", "political": "masses", "education": "junior",
          "school_status": None, "health": ["serious_illness"], "labour_skill": "ordinary",
          "resident_medical_insurance": True, "dibao": "none", "tekun": "none", "coresident": True},
         {"name": "李小花", "sex": "female", "id_type": "resident_id", "id_number": SPOUSE_ID,
