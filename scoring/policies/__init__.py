@@ -1,0 +1,1 @@
+"""Policy data files (TOML), one per region code prefix; read by scoring.policy."""
