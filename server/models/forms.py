@@ -54,7 +54,7 @@ class FormVersion(Base):
     form_id: Mapped[int] = mapped_column(ForeignKey("forms.id", ondelete="CASCADE"))
     version: Mapped[str] = mapped_column(String(255), default="")
     title: Mapped[str] = mapped_column(String(255))
-    xml: Mapped[bytes] = mapped_column(LargeBinary)
+    xml: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when served
     md5: Mapped[str] = mapped_column(String(32))
     xlsx_sha256: Mapped[str | None] = mapped_column(String(64))  # source spreadsheet in the blob store
     media_expected: Mapped[list] = mapped_column(JSONType, default=list)  # file names the XML references
