@@ -59,12 +59,18 @@ def step_name(step: Step) -> str:
 
 def process_version(app: Flask, version_id: int, *, force: bool = False,
                     steps: Iterable[Step] | None = None) -> str:
-    """Run the pipeline on one version; returns its resulting state ('done', 'failed', or 'missing')."""
+    """Run the pipeline on one version; returns its resulting state ('done', 'failed', or 'missing').
+
+    Leading steps marked `pure = True` (no database writes, e.g. parsing) run before the write
+    transaction starts, so on SQLite the write lock is held only for the steps that write.
+    """
     steps = list(plugins.processing_steps() if steps is None else steps)
+    n_pure = next((i for i, step in enumerate(steps) if not getattr(step, "pure", False)), len(steps))
     session = get_db(app).sessionmaker()
-    begin_write(session)
+    if n_pure == 0:
+        begin_write(session)
     try:
-        version = session.get(SubmissionVersion, version_id, with_for_update=True)
+        version = session.get(SubmissionVersion, version_id, with_for_update=n_pure == 0)
         if version is None:
             session.rollback()
             return "missing"
@@ -76,7 +82,14 @@ def process_version(app: Flask, version_id: int, *, force: bool = False,
                           form_version=session.get(FormVersion, version.form_version_id),
                           project=session.get(Project, form.project_id))
         entries: list[dict] = []
-        for step in steps:
+        for i, step in enumerate(steps):
+            if i == n_pure and n_pure:
+                begin_write(session)  # ends the read transaction; objects stay loaded
+                version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
+                if version is None or (version.processing_state == "done" and not force):
+                    session.rollback()
+                    return "done" if version is not None else "missing"  # another processor finished it
+                ctx.version = version
             name = step_name(step)
             started = time.perf_counter()
             try:
@@ -90,6 +103,9 @@ def process_version(app: Flask, version_id: int, *, force: bool = False,
                 return "failed"
             entries.append({"step": name, "status": "ok",
                             "ms": round((time.perf_counter() - started) * 1000, 1)})
+        if n_pure == len(steps):
+            begin_write(session)
+            version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
         version.processing_state = "done"
         version.processing_error = None
         version.processing_attempts = (version.processing_attempts or 0) + 1

@@ -19,3 +19,4 @@ def parse_instance(ctx: StepContext) -> None:
 
 
 parse_instance.step_name = "parse"
+parse_instance.pure = True  # reads ctx.xml only: runs before the write transaction

@@ -106,3 +106,33 @@ def test_parse_step_uses_forms_parse_submission(app, collect, world, db_session)
     iid = _submit(collect, world)
     assert process_version(app, _version(db_session, iid).id, steps=[parse_instance]) == "failed"
     assert _version(db_session, iid).processing_error.startswith("parse: ")
+
+
+SEEN: list = []
+
+
+def pure_step(ctx) -> None:  # noqa: ANN001
+    from server.db import WRITE_OPTION
+    SEEN.append(("pure", bool(ctx.session.connection().get_execution_options().get(WRITE_OPTION))))
+
+
+pure_step.pure = True
+
+
+def writing_probe(ctx) -> None:  # noqa: ANN001
+    from server.db import WRITE_OPTION
+    SEEN.append(("write", bool(ctx.session.connection().get_execution_options().get(WRITE_OPTION))))
+
+
+def test_pure_steps_run_before_the_write_transaction(app, collect, world, db_session):
+    from server.db import get_db
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    SEEN.clear()
+    assert process_version(app, _version(db_session, iid).id, steps=[pure_step, writing_probe, ok_step]) == "done"
+    assert [s for s, _ in SEEN] == ["pure", "write"]
+    if get_db(app).is_sqlite:  # the write lock is taken only after the pure steps
+        assert SEEN == [("pure", False), ("write", True)]
+    assert _version(db_session, iid).record["instance_id"] == iid
+    SEEN.clear()
+    assert process_version(app, _version(db_session, iid).id, steps=[pure_step], force=True) == "done"
