@@ -46,12 +46,15 @@ def initialise(app: Flask, *, demo: bool = False, echo: Echo = print, year: int 
         print_demo_access(app, echo=echo, port=port)
 
 
-def resolve_policy(region_code: str, year: int, echo: Echo):  # noqa: ANN201
-    """scoring's policy for the region in `year`, else in the latest earlier year that has one."""
+def resolve_policy(region_code: str, year: int, echo: Echo, session=None):  # noqa: ANN001, ANN201
+    """The policy for the region in `year` (shipped + local layers when a session is given), else in
+    the latest earlier year that has one, saying so."""
     from scoring.policy import PolicyNotFound, load_policy
+
+    from server.policies import policy_for
     for y in range(year, 2015, -1):
         try:
-            policy = load_policy(region_code, y)
+            policy = policy_for(session, region_code, y) if session is not None else load_policy(region_code, y)
         except PolicyNotFound:
             continue
         if y != year:
@@ -59,6 +62,19 @@ def resolve_policy(region_code: str, year: int, echo: Echo):  # noqa: ANN201
                  f"（{policy.floor:g} 元）/ no {year} policy shipped; using the latest shipped year {y}")
         return policy
     raise LookupError(f"no monitoring policy shipped for region {region_code} in or before {year}")
+
+
+DEMO_POLICY = """# 演示政策 demo policy, written by `shoudi init --demo`.
+# 监测范围为演示值，不是官方数据 — the floor is a demonstration value, not an official figure.
+# Set your county's real figure with `shoudi policies set FILE.toml` (same format).
+region = "{region}"
+name = "{name}"
+
+[[period]]
+years = [{year}, {year}]
+floor = 8000
+floor_source = "演示值，非官方数据 / demonstration value, not an official figure (shoudi init --demo)"
+"""
 
 
 def _villages(session, project: Project):  # noqa: ANN001, ANN202
@@ -88,7 +104,7 @@ def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = 
             return
         for project in projects:
             try:
-                policy = resolve_policy(project.region_code, year, echo)
+                policy = resolve_policy(project.region_code, year, echo, session)
                 villages = _villages(session, project)
                 if not villages:
                     raise FormBuildError("no villages under the project's region; import the region tree first")
@@ -139,8 +155,13 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
         get_user(session, "cadre1")
         from server.register.demo import seed_households  # demo households (issue #5)
         from server.register.models import Household
+        from server.policies import PolicyLayer, set_layer
+        if session.scalars(select(PolicyLayer.id).limit(1)).first() is None:
+            set_layer(session, DEMO_POLICY.format(region=county[:6], name=villages[0]["county_name"],
+                                                  year=date.today().year))
+            echo(f"  演示政策 demo policy: {county[:6]} {date.today().year} 监测范围 floor 8000 元（演示值 demo value）")
         if session.scalars(select(Household.id).limit(1)).first() is None:
-            year = resolve_policy(county, date.today().year, echo).year
+            year = resolve_policy(county, date.today().year, echo, session).year
             count = seed_households(session, [v["village_code"] for v in villages][:3], policy_year=year)
             echo(f"  演示农户 demo households: {count} (scored under the {year} policy)")
     echo(f"演示数据 demo: project {project.id} {project.name} ({project.region_code}), "

@@ -9,6 +9,7 @@ MODEL_MODULES = (
     "server.register.models",
     "server.jobs",
     "server.exporting",
+    "server.policies",
 )
 
 # Flask blueprints, registered in this order.
@@ -35,6 +36,7 @@ CLI_COMMANDS = (
     "server.register.cli:rescore_command",
     "server.register.cli:overdue_command",
     "server.exporting:export_group",
+    "server.policies:policies_group",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).

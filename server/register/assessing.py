@@ -86,8 +86,10 @@ def score_record(session: Session, household: Household | None, record: Mapping,
     """
     import scoring
 
+    from server.policies import policy_for
+
     year = year or policy_year(record, as_of)
-    policy = scoring.load_policy(region_code, year)
+    policy = policy_for(session, region_code, year)
     history = history_for(session, household) if household is not None else None
     return scoring.assess(dict(record), policy, history, as_of).to_dict(), policy
 

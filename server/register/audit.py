@@ -16,7 +16,7 @@ ACTIONS = (
     "login", "login.failed", "logout", "user.create", "user.update", "user.regions", "region.import",
     "household.create", "household.version", "household.conflict", "assessment.create",
     "case.open", "case.transition", "case.objection", "comparison.import", "warning.decision",
-    "job.enqueue", "export",
+    "job.enqueue", "export", "policy.set", "policy.remove",
 )
 
 
