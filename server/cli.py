@@ -70,7 +70,8 @@ def serve(data_dir: str | None, host: str, port: int, workers: int | None, threa
     click.echo(f"守底 shoudi serving {settings['DATA_DIR']} on http://{host}:{port}/ "
                f"({settings['DATABASE_URL'].split(':', 1)[0]})")
     run(overrides, host=host, port=port, workers=workers or settings["WORKERS"],
-        threads=threads or settings["THREADS"], processors=settings["PROCESSORS"])
+        threads=threads or settings["THREADS"], processors=settings["PROCESSORS"],
+        job_workers=settings["JOB_WORKERS"])
 
 
 @cli.command("collect-config")

@@ -65,6 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROCESSORS", 1, "`shoudi serve`: background processes (niced) that parse, score and register "
             "new submissions, so bursts of uploads are acknowledged at full speed. 0: each web worker "
             "processes right after its 201 (PROCESS_INLINE) and sweeps leftovers every minute.", int),
+    Setting("JOB_WORKERS", 1, "`shoudi serve`: background job processes (`shoudi worker`: exports, re-scoring, "
+            "department data comparison). 0: run `shoudi worker` yourself (e.g. on another machine).", int),
     Setting("DB_POOL_SIZE", 5, "Database connection pool size per worker process (PostgreSQL).", int),
     Setting("CALENDAR_FILE", None, "Working-day calendar JSON (public holidays, adjusted working days) for "
             "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),

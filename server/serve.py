@@ -1,5 +1,8 @@
 """`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app, plus processing.
 
+Background jobs (exports, re-scoring, department data comparison) run in JOB_WORKERS niced
+`shoudi worker` processes started and stopped with the server.
+
 Processing (parse → score → register) runs in PROCESSORS separate niced processes
 (`shoudi reprocess --pending --follow`), so bursts of uploads keep the CPU for acknowledging; with
 PROCESSORS=0 each worker has a processing thread (server/processor.py) and a pending sweeper instead.
@@ -91,8 +94,16 @@ def _start_processors(count: int, data_dir: str | None) -> list[subprocess.Popen
     return [subprocess.Popen(command, preexec_fn=lambda: os.nice(10)) for _ in range(count)]
 
 
+def _start_job_workers(count: int, data_dir: str | None) -> list[subprocess.Popen]:
+    """Niced `shoudi worker` processes for background jobs (exports, re-scoring, data comparison)."""
+    command = [sys.executable, "-m", "server", "worker"]
+    if data_dir:
+        command += ["--data-dir", data_dir]
+    return [subprocess.Popen(command, preexec_fn=lambda: os.nice(10)) for _ in range(count)]
+
+
 def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threads: int,
-        processors: int = 1) -> None:
+        processors: int = 1, job_workers: int = 0) -> None:
     """Serve until stopped. With processors > 0, processing happens in those processes, not inline."""
     app_config = dict(app_config)
     sweep = processors == 0
@@ -117,9 +128,10 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
         options["post_worker_init"] = _worker_started
         options["worker_exit"] = _worker_exit
     children: list[subprocess.Popen] = []
-    if processors:
+    if processors or job_workers:
         def when_ready(_arbiter) -> None:  # noqa: ANN001
             children.extend(_start_processors(processors, app_config.get("DATA_DIR")))
+            children.extend(_start_job_workers(job_workers, app_config.get("DATA_DIR")))
 
         def on_exit(_arbiter) -> None:  # noqa: ANN001
             for child in children:

@@ -131,3 +131,27 @@ def test_collect_config_qr_and_payload(live, tmp_path):
     token_id = re.search(r"shoudi tokens revoke (\d+)", out).group(1)
     shoudi(live.env, "tokens", "revoke", token_id, "--data-dir", str(live.data))
     assert requests.get(url, headers=OR, timeout=10).status_code == 403
+
+
+def test_background_jobs_run_under_serve(live):
+    """`shoudi serve` starts the job worker: an export requested over the API finishes and downloads."""
+    credentials = dict(line.split("\t")[0::2] for line in
+                       (live.data / "demo-credentials.txt").read_text(encoding="utf-8").split("\n") if line)
+    s = requests.Session()
+    login = s.post(f"{live.url}/api/v1/session", json={"username": "county1", "password": credentials["county1"]},
+                   timeout=10)
+    assert login.status_code == 200, login.text
+    s.headers["Authorization"] = "Bearer " + login.json()["token"]
+    started = s.post(f"{live.url}/api/v1/exports", timeout=10,
+                     json={"kind": "photos", "spec": "all", "region_code": "150121000000", "full": True})
+    assert started.status_code == 202, started.text
+    batch_id = started.json()["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        batch = s.get(f"{live.url}/api/v1/exports/{batch_id}", timeout=10).json()
+        if batch["state"] in ("done", "failed"):
+            break
+        time.sleep(0.5)
+    assert batch["state"] == "done", batch
+    file = s.get(f"{live.url}/api/v1/exports/{batch_id}/file", timeout=30)
+    assert file.status_code == 200 and file.content[:2] == b"PK"
