@@ -153,20 +153,23 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def group_cpu_seconds(pgid: int) -> float:
-    """user+system CPU of every live process in the process group (the gunicorn arbiter and workers)."""
+def group_cpu_seconds(pgid: int) -> dict[str, float]:
+    """user+system CPU of the live processes in the server's process group: web (gunicorn arbiter and
+    workers) and processors (`shoudi reprocess --pending --follow` children)."""
     tick = os.sysconf("SC_CLK_TCK")
-    total = 0
+    totals = {"web": 0.0, "processors": 0.0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
         if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp … utime(11) stime(12)
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+            role = "processors" if b"reprocess" in cmdline else "web"
+            totals[role] += (int(fields[11]) + int(fields[12])) / tick
+    return totals
 
 
 def processing_state(db_url: str):  # noqa: ANN201
@@ -240,7 +243,10 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
                 state["timed_out"] = True
                 break
             time.sleep(0.1)
-        server_cpu = group_cpu_seconds(proc.pid) - server_cpu0
+        server_cpu1 = group_cpu_seconds(proc.pid)
+        web_cpu = server_cpu1["web"] - server_cpu0["web"]
+        processors_cpu = server_cpu1["processors"] - server_cpu0["processors"]
+        server_cpu = web_cpu + processors_cpu
         poll.engine.dispose()
         last = state["last_processed"]
         processed_seconds = ((last.replace(tzinfo=last.tzinfo or timezone.utc).timestamp() - result["wall_start"])
@@ -257,7 +263,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
             "processed_rate": state.get("done", 0) / processed_seconds if processed_seconds > 0 else float("nan"),
             "p50": percentile(lat, 50) * 1000, "p95": percentile(lat, 95) * 1000,
             "p99": percentile(lat, 99) * 1000, "max": (lat[-1] * 1000 if lat else float("nan")),
-            "client_cpu": result["client_cpu"], "server_cpu": server_cpu,
+            "client_cpu": result["client_cpu"], "server_cpu": server_cpu, "web_cpu": web_cpu,
+            "processors_cpu": processors_cpu,
             "wall_until_processed": max(processed_seconds, acked_at - result["wall_start"]),
             "xml_bytes_mean": result["xml_bytes_mean"], "survey_date": job["survey_date"],
             "assessments": state["assessments"], "server": server_settings(env),
@@ -286,7 +293,9 @@ def describe(r: dict) -> str:
         f"households in the register: {r['households']}, scored: {r['assessments']}" + ("  ** STOPPED WAITING: processing stalled or timed out **" if r["timed_out"] else ""),
         f"  201 latency p50 {r['p50']:.1f} ms  p95 {r['p95']:.1f} ms  p99 {r['p99']:.1f} ms  max {r['max']:.1f} ms",
         f"  errors: {sum(other.values())} {other if other else ''} {' '.join(r['errors'])}".rstrip(),
-        f"  CPU per submission: server {r['server_cpu'] / max(1, r['acked']) * 1000:.1f} ms (receive + process), "
+        f"  CPU per submission: server {r['server_cpu'] / max(1, r['acked']) * 1000:.1f} ms "
+        f"(web workers {r['web_cpu'] / max(1, r['acked']) * 1000:.1f} ms, "
+        f"processors {r['processors_cpu'] / max(1, r['acked']) * 1000:.1f} ms), "
         f"load generator {r['client_cpu'] / max(1, r['acked']) * 1000:.1f} ms",
         f"  CPU over the run ({wall:.1f} s): server {r['server_cpu']:.1f} s ({r['server_cpu'] / wall * 100:.0f}% of one core), "
         f"load generator {r['client_cpu']:.1f} s ({r['client_cpu'] / r['ack_seconds'] * 100:.0f}% of one core "
