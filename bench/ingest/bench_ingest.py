@@ -314,8 +314,13 @@ def machine() -> str:
     except OSError:
         pass
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    try:
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or "?"
+    except OSError:
+        commit = "?"
     return (f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC; {os.cpu_count()} cores ({model}); "
-            f"Python {platform.python_version()}; load average {load}")
+            f"Python {platform.python_version()}; code {commit}; load average {load}")
 
 
 def main() -> None:
