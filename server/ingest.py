@@ -57,66 +57,125 @@ def step_name(step: Step) -> str:
     return getattr(step, "step_name", None) or f"{step.__module__}.{step.__name__}"
 
 
+def _steps(steps: Iterable[Step] | None) -> list[Step]:
+    return list(plugins.processing_steps() if steps is None else steps)
+
+
+def _skip_locked(session: Session) -> bool:
+    """PostgreSQL (and any database but SQLite) claims rows with FOR UPDATE SKIP LOCKED."""
+    return session.get_bind().dialect.name != "sqlite"
+
+
 def process_version(app: Flask, version_id: int, *, force: bool = False,
                     steps: Iterable[Step] | None = None) -> str:
-    """Run the pipeline on one version; returns its resulting state ('done', 'failed', or 'missing').
+    """Run the pipeline on one version; returns its resulting state ('done', 'failed', 'missing', or
+    'busy' when another processor holds it right now).
 
-    Leading steps marked `pure = True` (no database writes, e.g. parsing) run before the write
-    transaction starts, so on SQLite the write lock is held only for the steps that write.
+    PostgreSQL: the version row is locked (FOR UPDATE SKIP LOCKED) before any step, so two processors
+    never run the same version. SQLite (one writer): leading steps marked `pure = True` (no database
+    writes, e.g. parsing) run before the write lock, so it is held only for the steps that write; the
+    state is checked again under the lock.
     """
-    steps = list(plugins.processing_steps() if steps is None else steps)
-    n_pure = next((i for i, step in enumerate(steps) if not getattr(step, "pure", False)), len(steps))
+    return _process(app, version_id, _steps(steps), force=force, found_done="done")
+
+
+def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, found_done: str) -> str:
+    """process_version; `found_done`: the state returned for a version already done (by another run)."""
     session = get_db(app).sessionmaker()
-    if n_pure == 0:
-        begin_write(session)
     try:
+        if _skip_locked(session):
+            version = session.get(SubmissionVersion, version_id, with_for_update={"skip_locked": True})
+            if version is None:
+                exists = session.scalar(select(SubmissionVersion.id).where(SubmissionVersion.id == version_id))
+                session.rollback()
+                return "missing" if exists is None else "busy"
+            return _run(app, session, version, steps, force=force, locked=True, found_done=found_done)
+        n_pure = _n_pure(steps)
+        if n_pure == 0:
+            begin_write(session)
         version = session.get(SubmissionVersion, version_id, with_for_update=n_pure == 0)
         if version is None:
             session.rollback()
             return "missing"
-        if version.processing_state == "done" and not force:
-            session.rollback()
-            return "done"
-        form = session.get(Form, version.form_id)
-        ctx = StepContext(app=app, session=session, blobs=get_blobs(app), version=version, form=form,
-                          form_version=session.get(FormVersion, version.form_version_id),
-                          project=session.get(Project, form.project_id))
-        entries: list[dict] = []
-        for i, step in enumerate(steps):
-            if i == n_pure and n_pure:
-                begin_write(session)  # ends the read transaction; objects stay loaded
-                version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
-                if version is None or (version.processing_state == "done" and not force):
-                    session.rollback()
-                    return "done" if version is not None else "missing"  # another processor finished it
-                ctx.version = version
-            name = step_name(step)
-            started = time.perf_counter()
-            try:
-                with app.app_context():
-                    step(ctx)
-            except Exception as exc:  # noqa: BLE001 — any failure is recorded, never raised to the client
-                session.rollback()
-                entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
-                                "ms": round((time.perf_counter() - started) * 1000, 1)})
-                _record_failure(app, version_id, name, exc, entries)
-                return "failed"
-            entries.append({"step": name, "status": "ok",
-                            "ms": round((time.perf_counter() - started) * 1000, 1)})
-        if n_pure == len(steps):
-            begin_write(session)
-            version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
-        version.processing_state = "done"
-        version.processing_error = None
-        version.processing_attempts = (version.processing_attempts or 0) + 1
-        version.processing_log = entries
-        version.processed_at = utcnow()
-        if ctx.record is not None:
-            version.record = ctx.record
-        session.commit()
-        return "done"
+        return _run(app, session, version, steps, force=force, locked=n_pure == 0, found_done=found_done)
     finally:
         session.close()
+
+
+def claim_next(app: Flask, *, older_than: timedelta | None = None,
+               steps: Iterable[Step] | None = None) -> tuple[int, str] | None:
+    """PostgreSQL: lock the oldest pending version no other processor holds (FOR UPDATE SKIP LOCKED),
+    run the pipeline on it and commit; returns (version id, state), or None when nothing is left."""
+    steps = _steps(steps)
+    session = get_db(app).sessionmaker()
+    try:
+        query = select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
+        if older_than is not None:
+            query = query.where(SubmissionVersion.received_at < utcnow() - older_than)
+        version = session.scalars(query.order_by(SubmissionVersion.id).limit(1)
+                                  .with_for_update(skip_locked=True)).first()
+        if version is None:
+            session.rollback()
+            return None
+        version_id = version.id
+        return version_id, _run(app, session, version, steps, force=False, locked=True)
+    finally:
+        session.close()
+
+
+def _n_pure(steps: list[Step]) -> int:
+    return next((i for i, step in enumerate(steps) if not getattr(step, "pure", False)), len(steps))
+
+
+def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[Step], *, force: bool,
+         locked: bool, found_done: str = "done") -> str:
+    """The steps in one transaction; `locked`: the version row is already locked for writing."""
+    version_id = version.id
+    if version.processing_state == "done" and not force:
+        session.rollback()
+        return found_done
+    n_pure = 0 if locked else _n_pure(steps)
+    form = session.get(Form, version.form_id)
+    ctx = StepContext(app=app, session=session, blobs=get_blobs(app), version=version, form=form,
+                      form_version=session.get(FormVersion, version.form_version_id),
+                      project=session.get(Project, form.project_id))
+    entries: list[dict] = []
+    for i, step in enumerate(steps):
+        if i == n_pure and n_pure:
+            begin_write(session)  # ends the read transaction; objects stay loaded
+            version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
+            if version is None or (version.processing_state == "done" and not force):
+                session.rollback()
+                return found_done if version is not None else "missing"  # another processor finished it
+            ctx.version = version
+        name = step_name(step)
+        started = time.perf_counter()
+        try:
+            with app.app_context():
+                step(ctx)
+        except Exception as exc:  # noqa: BLE001 — any failure is recorded, never raised to the client
+            session.rollback()
+            entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
+                            "ms": round((time.perf_counter() - started) * 1000, 1)})
+            _record_failure(app, version_id, name, exc, entries)
+            return "failed"
+        entries.append({"step": name, "status": "ok",
+                        "ms": round((time.perf_counter() - started) * 1000, 1)})
+    if not locked and n_pure == len(steps):
+        begin_write(session)
+        version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
+        if version is None or (version.processing_state == "done" and not force):
+            session.rollback()
+            return found_done if version is not None else "missing"
+    version.processing_state = "done"
+    version.processing_error = None
+    version.processing_attempts = (version.processing_attempts or 0) + 1
+    version.processing_log = entries
+    version.processed_at = utcnow()
+    if ctx.record is not None:
+        version.record = ctx.record
+    session.commit()
+    return "done"
 
 
 def _record_failure(app: Flask, version_id: int, step: str, exc: Exception, entries: list[dict]) -> None:
@@ -145,18 +204,32 @@ def failed_ids(app: Flask, limit: int = 100_000) -> list[int]:
             SubmissionVersion.processing_state == "failed").order_by(SubmissionVersion.id).limit(limit)))
 
 
-def process_pending(app: Flask, *, older_than: timedelta | None = None) -> dict[str, int]:
-    """Process every pending version; returns counts by resulting state."""
+def process_pending(app: Flask, *, older_than: timedelta | None = None,
+                    steps: Iterable[Step] | None = None) -> dict[str, int]:
+    """Process every pending version; returns counts by resulting state.
+
+    Several processors may run this at once: on PostgreSQL each claims versions with FOR UPDATE SKIP
+    LOCKED (one per transaction); on SQLite the write lock serializes them and a version found `done`
+    under the lock is not run again.
+    """
     counts: dict[str, int] = {}
+    steps = _steps(steps)
+    with get_db(app).sessionmaker() as session:
+        claiming = _skip_locked(session)
+    if claiming:
+        while (claimed := claim_next(app, older_than=older_than, steps=steps)) is not None:
+            counts[claimed[1]] = counts.get(claimed[1], 0) + 1
+        return counts
     while True:
         ids = pending_ids(app, older_than=older_than)
         if not ids:
             return counts
         progressed = False
         for version_id in ids:
-            state = process_version(app, version_id)
-            counts[state] = counts.get(state, 0) + 1
-            progressed = progressed or state != "pending"
+            state = _process(app, version_id, steps, force=False, found_done="skipped")
+            if state != "skipped":     # "skipped": another processor did it meanwhile
+                counts[state] = counts.get(state, 0) + 1
+            progressed = progressed or state in ("done", "failed")
         if not progressed:
             return counts
 

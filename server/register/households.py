@@ -89,22 +89,27 @@ def classify_conflict(base: Mapping | None, current: Mapping | None, submitted: 
     return ("hard" if hard else "soft"), hard
 
 
-def find_household(session: Session, record: Mapping, entity_id: str | None = None) -> Household | None:
-    """By entity UUID, then national 户编号, then the head's 证件号码."""
+def find_household(session: Session, record: Mapping, entity_id: str | None = None, *,
+                   lock: bool = False) -> Household | None:
+    """By entity UUID, then national 户编号, then the head's 证件号码. ``lock``: FOR UPDATE, so parallel
+    processors apply updates of one household one after the other (a no-op on SQLite)."""
+    def one(query):  # noqa: ANN001, ANN202
+        return session.scalar(query.with_for_update(of=Household) if lock else query)
+
     entity_id = _bare_uuid(entity_id or record.get("entity_id"))
     if entity_id:
-        found = session.scalar(select(Household).where(Household.entity_id == entity_id))
+        found = one(select(Household).where(Household.entity_id == entity_id))
         if found:
             return found
     if record.get("household_no"):
-        found = session.scalar(select(Household).where(Household.household_no == record["household_no"]))
+        found = one(select(Household).where(Household.household_no == record["household_no"]))
         if found:
             return found
     head = normalize_id(record.get("head_id_number"))
     if head:
-        member = session.scalar(select(Member).where(Member.id_number == head))
-        if member:
-            return session.get(Household, member.household_id)
+        household_id = session.scalar(select(Member.household_id).where(Member.id_number == head))
+        if household_id is not None:
+            return session.get(Household, household_id, with_for_update=lock or None)
     return None
 
 

@@ -42,7 +42,7 @@ def score(ctx: StepContext) -> None:
     import scoring
 
     entity = _entity(ctx)
-    household = find_household(ctx.session, record, entity.get("id"))
+    household = find_household(ctx.session, record, entity.get("id"), lock=True)  # parallel processors
     current = household.current_version.record if household and household.current_version else None
     merged = merge_record(current, record)
     region = merged.get("region_code") or (household.region_code if household else None)

@@ -136,3 +136,36 @@ def test_pure_steps_run_before_the_write_transaction(app, collect, world, db_ses
     assert _version(db_session, iid).record["instance_id"] == iid
     SEEN.clear()
     assert process_version(app, _version(db_session, iid).id, steps=[pure_step], force=True) == "done"
+
+
+RUNS: list[int] = []
+
+
+def counting_step(ctx) -> None:  # noqa: ANN001
+    import time
+    RUNS.append(ctx.version.id)
+    time.sleep(0.02)  # long enough for the other processor to reach the same versions
+
+
+def test_two_processors_process_every_version_exactly_once(app, collect, world, db_session):
+    import threading
+    app.config["PROCESS_INLINE"] = False
+    iids = [_submit(collect, world, f"uuid:cccccccc-1111-4111-8111-1111111111{i:02d}") for i in range(12)]
+    ids = {_version(db_session, iid).id for iid in iids}
+    RUNS.clear()
+    results: list[dict] = []
+    barrier = threading.Barrier(2)
+
+    def processor() -> None:
+        barrier.wait()
+        results.append(process_pending(app, steps=[counting_step]))
+
+    threads = [threading.Thread(target=processor) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(RUNS) == sorted(ids)                      # each version ran once, none twice
+    assert sum(r.get("done", 0) for r in results) == len(ids)
+    assert all(_version(db_session, iid).processing_state == "done" for iid in iids)
+    assert all(_version(db_session, iid).processing_attempts == 1 for iid in iids)
