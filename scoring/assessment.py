@@ -153,20 +153,20 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     guarantees = _guarantees.assess(record, facts, medical, policy, findings)
     declared, inferred = _risks.check(record, facts, spending, guarantees, policy, findings)
     previous = income["previous_net"]
-    if previous is None:
+    if previous is None and history:
         previous = history.get("previous_net")
     cat = _category.decide(record, income, spending["total"], guarantees, declared + inferred,
                            policy, previous, findings)
     _exclusions.check(record, guarantees, policy, findings)
     _plausibility.check(record, facts, income, policy, findings)
-    identified = history.get("identified_on") or history.get("monitoring_start")
-    if identified:
-        identified = _elimination._iso_date(identified)
+    monitored = history and (history.get("identified_on") or history.get("monitoring_start"))
+    if monitored:
+        identified = _elimination._iso_date(monitored)
         if identified is not None and identified <= when:
             _measures.check(record, history, identified, when,
                             _elimination.months_between(identified, when), facts.able, findings)
     elim = None
-    if history.get("identified_on") or history.get("monitoring_start") or record.get("elimination"):
+    if monitored or record.get("elimination"):
         elim = _elimination.check(record, history, when, policy, income, guarantees,
                                   cat["hardship"], facts, findings)
 
@@ -189,6 +189,6 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     a.risks_inferred = inferred
     a._raw = findings
     a._findings = None
-    a._overrides = history.get("overrides")
+    a._overrides = history.get("overrides") if history else None
     a.elimination = elim
     return a

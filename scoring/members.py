@@ -9,6 +9,8 @@ from . import codes
 from .idcard import _date_ok
 
 _CHECK = "10X98765432"
+# Check character by int(first17, 13) % 11 (the doubling of idcard's formula folded into the table).
+_CHECK_BY_REM = "".join(_CHECK[2 * r % 11] for r in range(11))
 _WORKING = frozenset(codes.ABLE_LABOUR_CODES + ("weak",))
 _COLLEGE = frozenset(codes.COLLEGE_SCHOOL_CODES)
 _NOT_IN_SCHOOL = frozenset((None, "", "preschool_child"))
@@ -81,7 +83,6 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
         if rel == "head":
             heads += 1
             head_sex = sex
-            f.head_id = get("id_number")
         elif rel == "spouse":
             spouse_sex = sex
         elif sex and _REL_SEX.get(rel, sex) != sex:
@@ -90,6 +91,8 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
         # ---- ID number (PLS-01..03) and birth date
         birth = get("birth_date")
         idn = get("id_number")
+        if rel == "head":
+            f.head_id = idn
         if idn:
             if idn.__class__ is not str or len(idn) != 18 or idn[17] == "x" or idn[0] == " ":
                 idn = str(idn).strip().upper()
@@ -98,10 +101,10 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
             body = idn[:17]
             if idn[0] == "9" and idn.startswith("999999"):
                 add(("PLS-01", "placeholder", {"member": n, "relation": rel}))
-            elif len(idn) != 18 or not (body.isdigit() and body.isascii()):
+            elif len(idn) != 18 or not (body.isascii() and body.isdigit()):
                 add(("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
             else:
-                if _CHECK[2 * int(body, 13) % 11] != idn[17]:
+                if _CHECK_BY_REM[int(body, 13) % 11] != idn[17]:
                     add(("PLS-01", "check_digit", {"member": n, "relation": rel}))
                 if idn in seen_ids:
                     add(("PLS-01", "duplicate", {"member": n, "other": seen_ids[idn]}))
