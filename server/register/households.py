@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from scoring.idcard import is_placeholder
 from server.models.base import utcnow
@@ -166,10 +167,12 @@ def _sync_members(session: Session, household: Household, record: Mapping, actor
 
 def apply_record(session: Session, record: Mapping, *, entity: Mapping | None = None,
                  submission_version_id: int | None = None, form_id: str | None = None,
-                 actor: Any = None) -> Applied:
-    """Apply one household record; returns the household and its new version (caller commits)."""
+                 actor: Any = None, household: Household | None = None, looked_up: bool = False) -> Applied:
+    """Apply one household record; returns the household and its new version (caller commits).
+    ``looked_up``: ``household`` is what ``find_household`` returned for this record (saves the look-up)."""
     entity = entity or {}
-    household = find_household(session, record, entity.get("id"))
+    if not looked_up:
+        household = find_household(session, record, entity.get("id"))
     created = household is None
     if created:
         region = record.get("region_code")
@@ -182,8 +185,14 @@ def apply_record(session: Session, record: Mapping, *, entity: Mapping | None = 
         household_no = record.get("household_no") or None
         household = Household(entity_id=entity_id, key=household_no or f"entity:{entity_id}",
                               household_no=household_no, region_code=region, entity_version=0)
+        for column in _COLUMNS:         # set before the INSERT: no UPDATE of the same row right after
+            if record.get(column):
+                setattr(household, column, record[column])
+        household.entity_version = 1
+        household.updated_at = utcnow()
         session.add(household)
         session.flush()
+        set_committed_value(household, "members", [])   # new: no SELECT for its (empty) members
     current = household.current_version.record if household.current_version else None
     base_version = entity.get("base_version")
     conflict, hard_fields = None, []
@@ -192,8 +201,8 @@ def apply_record(session: Session, record: Mapping, *, entity: Mapping | None = 
             HouseholdVersion.household_id == household.id, HouseholdVersion.number == int(base_version)))
         conflict, hard_fields = classify_conflict(base, current, record)
     merged = merge_record(current, record)
-    number = (session.scalar(select(func.max(HouseholdVersion.number))
-                             .where(HouseholdVersion.household_id == household.id)) or 0) + 1
+    number = 1 if created else (session.scalar(select(func.max(HouseholdVersion.number))
+                                               .where(HouseholdVersion.household_id == household.id)) or 0) + 1
     version = HouseholdVersion(household_id=household.id, number=number, record=merged,
                                submission_version_id=submission_version_id,
                                form_id=form_id or record.get("form_id"),
@@ -209,7 +218,8 @@ def apply_record(session: Session, record: Mapping, *, entity: Mapping | None = 
         household.key = merged["household_no"]
     household.current_version = version
     household.entity_version = number
-    household.updated_at = utcnow()
+    if not created:
+        household.updated_at = utcnow()
     if conflict:
         household.conflict = conflict if household.conflict != "hard" else "hard"
     _sync_members(session, household, merged, actor)

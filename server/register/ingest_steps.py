@@ -8,6 +8,8 @@ self_declaration) when none is open. Submissions without a household record are 
 """
 from __future__ import annotations
 
+from sqlalchemy.orm import lazyload
+
 from server.ingest import ProcessingError, StepContext
 
 from .assessing import score_record, store_assessment
@@ -43,6 +45,7 @@ def score(ctx: StepContext) -> None:
 
     entity = _entity(ctx)
     household = find_household(ctx.session, record, entity.get("id"), lock=True)  # parallel processors
+    ctx.results["household"] = household
     current = household.current_version.record if household and household.current_version else None
     merged = merge_record(current, record)
     region = merged.get("region_code") or (household.region_code if household else None)
@@ -67,10 +70,12 @@ def apply_to_register(ctx: StepContext) -> None:
         return
     submitter = ctx.version.submitter_id
     from server.models import User
-    actor = ctx.session.get(User, submitter) if submitter else None
+    # The audit entries need the actor's id and name only: its regions are not loaded.
+    actor = ctx.session.get(User, submitter, options=[lazyload(User.regions)]) if submitter else None
     try:
         applied = apply_record(ctx.session, record, entity=_entity(ctx), submission_version_id=ctx.version.id,
-                               form_id=ctx.form.xml_form_id, actor=actor)
+                               form_id=ctx.form.xml_form_id, actor=actor, household=ctx.results.get("household"),
+                               looked_up="household" in ctx.results)
     except RegisterError as exc:
         raise ProcessingError(str(exc)) from exc
     if "score" in ctx.results:
