@@ -169,3 +169,29 @@ def test_two_processors_process_every_version_exactly_once(app, collect, world, 
     assert sum(r.get("done", 0) for r in results) == len(ids)
     assert all(_version(db_session, iid).processing_state == "done" for iid in iids)
     assert all(_version(db_session, iid).processing_attempts == 1 for iid in iids)
+
+
+def failing_on_odd(ctx) -> None:  # noqa: ANN001
+    writing_step_unique(ctx)
+    if ctx.version.instance_id.endswith(("1", "3")):
+        raise ProcessingError("odd one out")
+
+
+def writing_step_unique(ctx) -> None:  # noqa: ANN001
+    ctx.session.add(Region(code=f"1501211003{ctx.version.id % 100:02d}", parent_code="150121100000",
+                           level="village", name="临时村", vintage=2023))
+
+
+def test_a_failing_version_does_not_undo_the_others_in_its_batch(app, collect, world, db_session):
+    app.config["PROCESS_INLINE"] = False
+    iids = [_submit(collect, world, f"uuid:dddddddd-1111-4111-8111-11111111111{i}") for i in range(5)]
+    assert process_pending(app, steps=[failing_on_odd]) == {"done": 3, "failed": 2}
+    db_session.rollback()
+    for iid in iids:
+        v = _version(db_session, iid)
+        region = db_session.get(Region, f"1501211003{v.id % 100:02d}")
+        if iid.endswith(("1", "3")):
+            assert v.processing_state == "failed" and v.processing_error.endswith("odd one out")
+            assert v.processing_attempts == 1 and region is None      # its writes were rolled back
+        else:
+            assert v.processing_state == "done" and region is not None
