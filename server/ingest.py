@@ -1,9 +1,10 @@
 """Processing after the 201: an ordered pipeline of steps (server/components.py: PROCESSING_STEPS).
 
 A step is `def step(ctx: StepContext) -> None`; it reads `ctx.xml`, `ctx.parsed`, `ctx.record` and may
-write rows through `ctx.session`. All steps of one run share one transaction: either every step's
-effects are committed and the version is `done`, or none are and the version is `failed` with the
-error recorded (step, exception type, message) and retryable with `shoudi reprocess`.
+write rows through `ctx.session`. All steps of one run share one transaction (on PostgreSQL the
+processors' batches: one savepoint per version, one commit per batch): either every step's effects
+are committed and the version is `done`, or none are and the version is `failed` with the error
+recorded (step, exception type, message) and retryable with `shoudi reprocess`.
 A failure here never touches the stored submission itself.
 """
 from __future__ import annotations
