@@ -17,7 +17,7 @@ $(BIN)/shoudi: pyproject.toml
 setup: $(BIN)/shoudi
 
 demo: setup
-	$(BIN)/shoudi init --data-dir $(DATA) --demo
+	$(BIN)/shoudi init --data-dir $(DATA) --demo --port $(PORT)
 	$(BIN)/shoudi serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
 test: setup
