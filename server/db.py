@@ -6,12 +6,18 @@ Outside requests (CLI, jobs, tests) use ``session_scope(app)``.
 """
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
+
+PING_IDLE_SECONDS = 5.0
+"""A pooled connection idle for longer than this is pinged when checked out (see `_ping_idle`)."""
 
 
 class Database:
@@ -37,8 +43,52 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
                                hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
-                         hide_parameters=True)  # statement parameters may hold personal data
+    engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=3600,
+                           hide_parameters=True)  # statement parameters may hold personal data
+    _ping_idle(engine)
+    return engine
+
+
+def _ping_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only when it sat idle in the pool for a while.
+
+    `pool_pre_ping` costs a round trip on every checkout, i.e. on every request. A connection that is
+    in steady use does not need it: a server restart or an idle-connection reaper shows up on
+    connections that waited in the pool, and those are pinged here (a failed ping makes the pool
+    discard every connection older than now and hand out a fresh one). A connection that breaks while in use raises a
+    disconnect error that invalidates the pool; `retry_on_disconnect` runs such a unit of work again.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn, record):  # noqa: ANN001
+        record.info["shoudi_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn, record, _proxy):  # noqa: ANN001
+        since = record.info.get("shoudi_idle_since")
+        if since is None or time.monotonic() - since < PING_IDLE_SECONDS:
+            return
+        try:
+            cur = dbapi_conn.cursor()
+            try:
+                cur.execute("SELECT 1")
+            finally:
+                cur.close()
+            dbapi_conn.rollback()
+        except Exception as error:  # noqa: BLE001 — any failure: the pool reconnects
+            raise exc.InvalidatePoolError(f"idle connection failed its ping: {type(error).__name__}") from error
+
+
+def retry_on_disconnect(session: Session, work: Callable[[], T]) -> T:
+    """Run `work()`; when the database connection turned out to be dead (server restarted), roll the
+    session back and run it once more on a fresh connection."""
+    try:
+        return work()
+    except exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        session.rollback()
+    return work()
 
 
 def _configure_sqlite(engine: Engine) -> None:

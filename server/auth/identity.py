@@ -15,21 +15,36 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app, request
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm import Session
 
 from server.auth import digest, passwords, tokens
 from server.db import begin_write
 from server.errors import ApiError
-from server.models import AppToken, Project, User, utcnow
+from server.models import AppToken, Project, User, UserRegion, utcnow
 from server.roles import may_act_in, region_contains
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated user as read for this request (plain values, no ORM instance)."""
+    id: int
+    username: str
+    role: str
+    region_codes: list[str]          # sorted
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    project_id: int
 
 
 @dataclass
 class Actor:
-    user: User
+    user: Principal
     method: str                      # "token", "digest" or "basic"
-    token: AppToken | None = None
+    token: TokenInfo | None = None
 
     @property
     def region_codes(self) -> list[str]:
@@ -46,6 +61,25 @@ class Actor:
             return True
         return any(region_contains(project.region_code, b) or region_contains(b, project.region_code)
                    for b in self.region_codes)
+
+
+# Authentication runs on every OpenRosa request: one prebuilt Core statement each (compiled once per
+# dialect by SQLAlchemy's cache), the user's regions joined in; no ORM instances, no caching, so a
+# revoked token, a deactivated user or changed regions count from the very next request.
+_t, _u, _ur = AppToken.__table__, User.__table__, UserRegion.__table__
+_TOKEN_ACTOR = (
+    select(_t.c.id, _t.c.project_id, _t.c.last_used_at, _u.c.id, _u.c.username, _u.c.role, _ur.c.region_code)
+    .select_from(_t.join(_u, _u.c.id == _t.c.user_id).outerjoin(_ur, _ur.c.user_id == _u.c.id))
+    .where(_t.c.token_sha256 == bindparam("sha"), _t.c.revoked_at.is_(None), _u.c.active.is_(True)))
+_ACTIVE_USER = (
+    select(_u.c.id, _u.c.username, _u.c.role, _u.c.password_hash, _u.c.digest_ha1, _ur.c.region_code)
+    .select_from(_u.outerjoin(_ur, _ur.c.user_id == _u.c.id))
+    .where(_u.c.username == bindparam("username"), _u.c.active.is_(True)))
+_TOKEN_USED = update(_t).where(_t.c.id == bindparam("token_id")).values(last_used_at=bindparam("now"))
+
+
+def _regions(rows: list, column: int) -> list[str]:
+    return sorted(r[column] for r in rows if r[column] is not None)
 
 
 def challenges(*, stale: bool = False) -> list[tuple[str, str]]:
@@ -79,27 +113,37 @@ def authenticate(session: Session, *, token: str | None = None) -> Actor:
     raise unauthorized("不支持的认证方式。Unsupported authentication scheme.")
 
 
-def _active_user(session: Session, username: str) -> User | None:
-    return session.scalars(select(User).options(joinedload(User.regions))
-                           .where(User.username == username, User.active.is_(True))).unique().first()
+@dataclass(frozen=True)
+class _UserRow:
+    principal: Principal
+    password_hash: str | None
+    digest_ha1: str | None
+
+
+def _active_user(session: Session, username: str) -> _UserRow | None:
+    rows = session.connection().execute(_ACTIVE_USER, {"username": username}).all()
+    if not rows:
+        return None
+    first = rows[0]
+    return _UserRow(Principal(first[0], first[1], first[2], _regions(rows, 5)), first[3], first[4])
 
 
 def _by_token(session: Session, token: str) -> Actor:
     if not tokens.well_formed(token):
         raise ApiError(401, "令牌格式错误。Malformed app user token.", code="401.2")
-    row = session.scalars(
-        select(AppToken).options(joinedload(AppToken.user).joinedload(User.regions))
-        .where(AppToken.token_sha256 == tokens.token_digest(token), AppToken.revoked_at.is_(None))).unique().first()
-    if row is None or not row.user.active:
+    rows = session.connection().execute(_TOKEN_ACTOR, {"sha": tokens.token_digest(token)}).all()
+    if not rows:  # unknown, revoked, or its user deactivated
         raise ApiError(403, "令牌无效或已撤销，请重新扫码配置。The app user token is unknown or revoked.",
                        code="403.1")
+    token_id, project_id, last_used_at, user_id, username, role = rows[0][:6]
     now = utcnow()
-    if row.last_used_at is None or now - row.last_used_at > timedelta(minutes=10):
+    if last_used_at is None or now - last_used_at > timedelta(minutes=10):
         # A write of its own: upgrading this read transaction fails at once on SQLite when busy.
         begin_write(session)
-        session.execute(update(AppToken).where(AppToken.id == row.id).values(last_used_at=now))
+        session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
         session.commit()
-    return Actor(user=row.user, method="token", token=row)
+    return Actor(user=Principal(user_id, username, role, _regions(rows, 6)), method="token",
+                 token=TokenInfo(token_id, project_id))
 
 
 def _by_digest(session: Session, header: str) -> Actor:
@@ -121,7 +165,7 @@ def _by_digest(session: Session, header: str) -> Actor:
         raise unauthorized("用户名或密码错误。Incorrect username or password.")
     if state == "stale":
         raise unauthorized(stale=True)
-    return Actor(user=user, method="digest")
+    return Actor(user=user.principal, method="digest")
 
 
 class _BasicCache:
@@ -174,4 +218,4 @@ def _by_basic(session: Session, header: str) -> Actor:
         if not passwords.verify_password(user.password_hash, password):
             raise unauthorized("用户名或密码错误。Incorrect username or password.")
         _basic_cache.put(key, user.password_hash)
-    return Actor(user=user, method="basic")
+    return Actor(user=user.principal, method="basic")

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, current_app, request
 from sqlalchemy import select
 
 from server.auth.identity import Actor, authenticate, unauthorized
-from server.db import get_session
+from server.db import get_session, retry_on_disconnect
 from server.errors import ApiError
 from server.ingest import process_version
 from server.models import Form, FormMedia, Project
@@ -47,10 +47,14 @@ def _base_url(token: str | None) -> str:
     return f"{base}/v1/key/{token}" if token else f"{base}/v1"
 
 
-def _access(pid: int, token: str | None) -> tuple[Actor, Project]:
+def _authenticate(token: str | None) -> Actor:
     session = get_session()
-    actor = authenticate(session, token=token)
-    project = session.get(Project, pid)
+    return retry_on_disconnect(session, lambda: authenticate(session, token=token))
+
+
+def _access(pid: int, token: str | None) -> tuple[Actor, Project]:
+    actor = _authenticate(token)
+    project = get_session().get(Project, pid)
     if project is None:
         raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
     return actor, project
@@ -157,12 +161,16 @@ def submission_preflight(pid: int, token: str | None):
 @route("/projects/<int:pid>/submission", methods=["POST"])
 def submission(pid: int, token: str | None):
     _require_openrosa_version()
-    actor, project = _access(pid, _token(token))
-    if not actor.sees_project(project):
-        raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
+    actor = _authenticate(_token(token))
+    if actor.token is None or actor.token.project_id != pid:  # a token's own project exists (foreign key)
+        project = get_session().get(Project, pid)
+        if project is None:
+            raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
+        if not actor.sees_project(project):
+            raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
                           request.content_length) as (xml, files):
-        received = receive(get_session(), get_blobs(), project=project, xml=xml, files=files,
+        received = receive(get_session(), get_blobs(), project_id=pid, xml=xml, files=files,
                            submitter_id=actor.user.id, app_token_id=actor.token.id if actor.token else None,
                            device_id=request.args.get("deviceID"), user_agent=_user_agent())
     log.info("submission stored: version=%s created=%s attachments_added=%s",

@@ -10,13 +10,13 @@ import uuid
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.db import begin_write
+from server.db import begin_write, retry_on_disconnect
 from server.errors import ApiError
-from server.models import Attachment, Form, FormVersion, Project, Submission, SubmissionVersion, utcnow
+from server.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
 from server.submissions.header import HeaderError, InstanceHeader, read_header
 
@@ -38,7 +38,56 @@ class Received:
     attachments_added: int
 
 
-def receive(session: Session, blobs: BlobStore, *, project: Project, xml: bytes, files: list[IncomingFile],
+# Routing and the duplicate check in one statement: the form (by project + xmlFormId), the version the
+# instance names, and a version already stored under this instanceID. Prebuilt Core statements (compiled
+# once per dialect by SQLAlchemy's cache); read afresh on every request, so a form closed or published
+# in another process counts at once.
+_f, _fv, _sv = Form.__table__, FormVersion.__table__, SubmissionVersion.__table__
+_ROUTE = (
+    select(_f.c.id, _f.c.state, _fv.c.id, _fv.c.binary_fields, _sv.c.id)
+    .select_from(_f.outerjoin(_fv, (_fv.c.form_id == _f.c.id) & (_fv.c.version == bindparam("version")))
+                 .outerjoin(_sv, (_sv.c.form_id == _f.c.id) & (_sv.c.instance_id == bindparam("instance_id"))))
+    .where(_f.c.project_id == bindparam("project_id"), _f.c.xml_form_id == bindparam("xml_form_id")))
+
+# PostgreSQL: a first submission in one round trip. Both ids come from their sequences first, so the
+# submission row is written with its current_version_id (the foreign keys are checked at the end of
+# the statement); the attachment slots come from arrays (none, or one row per expected file).
+_PG_STORE_NEW = text("""
+WITH p AS (
+    SELECT nextval(pg_get_serial_sequence('submissions', 'id'))::integer AS sid,
+           nextval(pg_get_serial_sequence('submission_versions', 'id'))::integer AS vid,
+           CAST(:form_id AS integer) AS form_id, CAST(:instance_id AS text) AS instance_id,
+           CAST(:submitter_id AS integer) AS submitter_id, CAST(:now AS timestamptz) AS now
+), s AS (
+    INSERT INTO submissions (id, form_id, instance_id, current_version_id, submitter_id, created_at, updated_at)
+    SELECT sid, form_id, instance_id, vid, submitter_id, now, now FROM p
+), v AS (
+    INSERT INTO submission_versions (id, submission_id, form_id, form_version_id, instance_id, deprecated_id,
+        instance_name, xml_sha256, xml_size, submitter_id, app_token_id, device_id, user_agent, received_at,
+        attachments_expected, attachments_present, processing_state, processing_attempts, processing_log)
+    SELECT vid, sid, form_id, CAST(:form_version_id AS integer), instance_id, NULL,
+        CAST(:instance_name AS text), CAST(:xml_sha256 AS text), CAST(:xml_size AS integer), submitter_id,
+        CAST(:app_token_id AS integer), CAST(:device_id AS text), CAST(:user_agent AS text), now,
+        CAST(:attachments_expected AS integer), CAST(:attachments_present AS integer), 'pending', 0,
+        CAST('[]' AS jsonb) FROM p
+), a AS (
+    INSERT INTO attachments (version_id, name, sha256, size, content_type, received_at)
+    SELECT vid, a.name, a.sha256, a.size, a.content_type, CASE WHEN a.sha256 IS NULL THEN NULL ELSE now END
+    FROM p, unnest(CAST(:names AS text[]), CAST(:shas AS text[]), CAST(:sizes AS bigint[]),
+                   CAST(:content_types AS text[])) AS a(name, sha256, size, content_type)
+)
+SELECT vid FROM p
+""")
+
+# Elsewhere (SQLite): Core statements, RETURNING the new ids.
+_s, _a = Submission.__table__, Attachment.__table__
+_INSERT_SUBMISSION = _s.insert().returning(_s.c.id)
+_INSERT_VERSION = _sv.insert().returning(_sv.c.id)
+_INSERT_ATTACHMENT = _a.insert()
+_SET_CURRENT = _s.update().where(_s.c.id == bindparam("sid")).values(current_version_id=bindparam("vid"))
+
+
+def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, files: list[IncomingFile],
             submitter_id: int | None, app_token_id: int | None, device_id: str | None,
             user_agent: str | None) -> Received:
     try:
@@ -46,31 +95,33 @@ def receive(session: Session, blobs: BlobStore, *, project: Project, xml: bytes,
     except HeaderError as exc:
         raise ApiError(400, "Required parameter form ID xml attribute missing. "
                             f"提交的 XML 无法解析或缺少表单 id（{exc}）。", code="400.2") from None
-    form = session.scalars(select(Form).where(Form.project_id == project.id,
-                                              Form.xml_form_id == header.form_id)).first()
-    if form is None:
+    instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
+    route = retry_on_disconnect(session, lambda: session.connection().execute(_ROUTE, {
+        "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
+        "instance_id": instance_id}).first())
+    if route is None:
         raise ApiError(404, "Could not find the resource you were looking for. "
                             f"本项目中没有表单 {header.form_id}。", code="404.1")
-    if form.state == "closed":
+    form_id, form_state, form_version_id, binary_fields, existing_id = route
+    if form_state == "closed":
         raise ApiError(409, "This form is not currently accepting submissions. 该表单已关闭，不再接收提交。",
                        code="409.2")
-    form_version = form.current_version
-    if form_version is None or form_version.version != header.version:  # an older published version?
-        form_version = session.scalars(select(FormVersion).where(FormVersion.form_id == form.id,
-                                                                 FormVersion.version == header.version)).first()
-    if form_version is None:
+    if form_version_id is None:
         raise ApiError(404, f"The form version specified in this submission '{header.version}' does not exist. "
                             "请在 Collect 中更新表单后重新提交。", code="404.6")
     xml_sha = hashlib.sha256(xml).hexdigest()
-    instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
-    expected = header.file_names(form_version.binary_fields or [])
+    expected = header.file_names(binary_fields or [])
+    common = dict(form_id=form_id, form_version_id=form_version_id, header=header, xml=xml, xml_sha=xml_sha,
+                  instance_id=instance_id, expected=expected, files=files, submitter_id=submitter_id,
+                  app_token_id=app_token_id, device_id=device_id, user_agent=user_agent)
+    fast = existing_id is None and not header.deprecated_id  # the common case: a first submission
     for attempt in (1, 2):
         begin_write(session)
         try:
-            return _store(session, blobs, form=form, form_version=form_version, header=header, xml=xml,
-                          xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
-                          submitter_id=submitter_id, app_token_id=app_token_id, device_id=device_id,
-                          user_agent=user_agent)
+            if fast and attempt == 1:
+                blobs.put_bytes(xml)  # durable before the row that points at it
+                return _store_new(session, blobs, now=utcnow(), **common)
+            return _store(session, blobs, **common)
         except IntegrityError:
             # A concurrent upload of the same instanceID won the race; decide again against it.
             session.rollback()
@@ -81,12 +132,13 @@ def receive(session: Session, blobs: BlobStore, *, project: Project, xml: bytes,
     raise AssertionError("unreachable")
 
 
-def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: FormVersion,
+def _store(session: Session, blobs: BlobStore, *, form_id: int, form_version_id: int,
            header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
            files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
            device_id: str | None, user_agent: str | None) -> Received:
+    """Every case, decided under the write transaction: duplicates, edits (deprecatedID), first ones."""
     existing = session.scalars(select(SubmissionVersion).where(
-        SubmissionVersion.form_id == form.id, SubmissionVersion.instance_id == instance_id)).first()
+        SubmissionVersion.form_id == form_id, SubmissionVersion.instance_id == instance_id)).first()
     if existing is not None:
         if existing.submission.deleted_at is not None:
             raise ApiError(409, "This submission has been deleted. You may not resubmit it. 该提交已删除。",
@@ -102,7 +154,7 @@ def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: Form
     previous: SubmissionVersion | None = None
     if header.deprecated_id:
         previous = session.scalars(select(SubmissionVersion).where(
-            SubmissionVersion.form_id == form.id,
+            SubmissionVersion.form_id == form_id,
             SubmissionVersion.instance_id == header.deprecated_id)).first()
         if previous is None:
             raise ApiError(404, f"The submission being edited ({header.deprecated_id}) does not exist. "
@@ -118,21 +170,20 @@ def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: Form
     blobs.put_bytes(xml)  # durable before the row that points at it
     now = utcnow()
     if previous is None:
-        return _store_new(session, blobs, form=form, form_version=form_version, header=header, xml=xml,
-                          xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
+        return _store_new(session, blobs, form_id=form_id, form_version_id=form_version_id, header=header,
+                          xml=xml, xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
                           submitter_id=submitter_id, app_token_id=app_token_id, device_id=device_id,
                           user_agent=user_agent, now=now)
-    else:
-        submission = previous.submission
-        submission.updated_at = now
-        submission.review_state = "edited"
+    submission = previous.submission
+    submission.updated_at = now
+    submission.review_state = "edited"
     version = SubmissionVersion(
-        submission=submission, form_id=form.id, form_version_id=form_version.id, instance_id=instance_id,
+        submission=submission, form_id=form_id, form_version_id=form_version_id, instance_id=instance_id,
         deprecated_id=header.deprecated_id, instance_name=_clip(header.instance_name, 255), xml_sha256=xml_sha,
         xml_size=len(xml), submitter_id=submitter_id, app_token_id=app_token_id,
         device_id=_clip(device_id, 255), user_agent=_clip(user_agent, 512), received_at=now,
         attachments_expected=len(expected), processing_state="pending", processing_log=[])
-    carried = {a.name: a for a in previous.attachments if a.sha256} if previous is not None else {}
+    carried = {a.name: a for a in previous.attachments if a.sha256}
     for name in expected:
         old = carried.get(name)
         version.attachments.append(Attachment(
@@ -146,33 +197,43 @@ def _store(session: Session, blobs: BlobStore, *, form: Form, form_version: Form
     return Received(version.id, instance_id, created=True, attachments_added=added)
 
 
-def _store_new(session: Session, blobs: BlobStore, *, form: Form, form_version: FormVersion,
+def _store_new(session: Session, blobs: BlobStore, *, form_id: int, form_version_id: int,
                header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
                files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
                device_id: str | None, user_agent: str | None, now) -> Received:  # noqa: ANN001
-    """The common case, a first submission: four statements, no unit-of-work bookkeeping."""
+    """A first submission (the XML blob is already stored): Core statements, no unit-of-work bookkeeping;
+    on PostgreSQL a single statement."""
     stored: dict[str, tuple] = {}
     for f in files:
         if f.name in expected and f.name not in stored:
             stored[f.name] = (blobs.put_stream(f.stream), _clip(f.content_type, 128) or "application/octet-stream")
-    submission_id = session.execute(insert(Submission).values(
-        form_id=form.id, instance_id=instance_id, submitter_id=submitter_id, created_at=now,
-        updated_at=now).returning(Submission.id)).scalar_one()
-    version_id = session.execute(insert(SubmissionVersion).values(
-        submission_id=submission_id, form_id=form.id, form_version_id=form_version.id, instance_id=instance_id,
-        deprecated_id=None, instance_name=_clip(header.instance_name, 255), xml_sha256=xml_sha,
-        xml_size=len(xml), submitter_id=submitter_id, app_token_id=app_token_id,
-        device_id=_clip(device_id, 255), user_agent=_clip(user_agent, 512), received_at=now,
-        attachments_expected=len(expected), attachments_present=len(stored), processing_state="pending",
-        processing_attempts=0, processing_log=[]).returning(SubmissionVersion.id)).scalar_one()
-    if expected:
-        session.execute(insert(Attachment), [
-            {"version_id": version_id, "name": name,
-             "sha256": stored[name][0].sha256 if name in stored else None,
-             "size": stored[name][0].size if name in stored else None,
-             "content_type": stored[name][1] if name in stored else None,
-             "received_at": now if name in stored else None} for name in expected])
-    session.execute(update(Submission).where(Submission.id == submission_id).values(current_version_id=version_id))
+    conn = session.connection()
+    values = {"form_id": form_id, "form_version_id": form_version_id, "instance_id": instance_id,
+              "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
+              "submitter_id": submitter_id, "app_token_id": app_token_id, "device_id": _clip(device_id, 255),
+              "user_agent": _clip(user_agent, 512), "attachments_expected": len(expected),
+              "attachments_present": len(stored)}
+    if conn.dialect.name == "postgresql":
+        version_id = conn.execute(_PG_STORE_NEW, {
+            **values, "now": now, "names": expected,
+            "shas": [stored[n][0].sha256 if n in stored else None for n in expected],
+            "sizes": [stored[n][0].size if n in stored else None for n in expected],
+            "content_types": [stored[n][1] if n in stored else None for n in expected]}).scalar_one()
+    else:
+        submission_id = conn.execute(_INSERT_SUBMISSION, {
+            "form_id": form_id, "instance_id": instance_id, "submitter_id": submitter_id, "created_at": now,
+            "updated_at": now}).scalar_one()
+        version_id = conn.execute(_INSERT_VERSION, {
+            **values, "submission_id": submission_id, "deprecated_id": None, "received_at": now,
+            "processing_state": "pending", "processing_attempts": 0, "processing_log": []}).scalar_one()
+        if expected:
+            conn.execute(_INSERT_ATTACHMENT, [
+                {"version_id": version_id, "name": name,
+                 "sha256": stored[name][0].sha256 if name in stored else None,
+                 "size": stored[name][0].size if name in stored else None,
+                 "content_type": stored[name][1] if name in stored else None,
+                 "received_at": now if name in stored else None} for name in expected])
+        conn.execute(_SET_CURRENT, {"sid": submission_id, "vid": version_id})
     session.commit()
     return Received(version_id, instance_id, created=True, attachments_added=len(stored))
 
