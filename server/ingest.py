@@ -18,8 +18,9 @@ from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from flask import Flask
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server import plugins
 from server.db import begin_write, get_db
@@ -104,16 +105,15 @@ def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, fou
 
 
 BATCH = 8  # versions claimed per transaction: one commit (one WAL fsync) for all of them
+BATCH_CACHE = "shoudi.batch_cache"  # session.info key: a dict valid for one claimed batch (one transaction)
 
 
 def claim_batch(app: Flask, *, older_than: timedelta | None = None, steps: Iterable[Step] | None = None,
                 size: int = BATCH) -> dict[str, int]:
     """PostgreSQL: lock up to `size` of the oldest pending versions no other processor holds (FOR UPDATE
-    SKIP LOCKED), run the pipeline on each inside its own savepoint, and commit them together. A failing
-    version is rolled back to its savepoint and recorded as failed; one that lost a lock race (deadlock
-    on a household another batch holds) stays pending for the next claim. Returns counts by state."""
+    SKIP LOCKED), run the pipeline on them (`run_batch`) and commit them together. Returns counts by
+    state."""
     steps = _steps(steps)
-    counts: dict[str, int] = {}
     session = get_db(app).sessionmaker()
     try:
         query = select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
@@ -121,23 +121,131 @@ def claim_batch(app: Flask, *, older_than: timedelta | None = None, steps: Itera
             query = query.where(SubmissionVersion.received_at < utcnow() - older_than)
         versions = list(session.scalars(query.order_by(SubmissionVersion.id).limit(size)
                                         .with_for_update(skip_locked=True)))
-        for version in versions:
-            state = _run_in_savepoint(app, session, version, steps)
-            counts[state] = counts.get(state, 0) + 1
+        counts = run_batch(app, session, versions, steps)
         session.commit()
         return counts
     finally:
         session.close()
 
 
-def _run_in_savepoint(app: Flask, session: Session, version: SubmissionVersion, steps: list[Step]) -> str:
+def run_batch(app: Flask, session: Session, versions: list[SubmissionVersion], steps: list[Step], *,
+              batch_writer: bool = True) -> dict[str, int]:
+    """Run the pipeline on claimed versions in the caller's transaction (the caller commits).
+
+    The leading pure steps (parsing) run first for every version. Then, when the last step offers a
+    `batch_writer` for exactly the remaining steps (the register's: score + register), it writes the
+    versions it covers (new households) together with a few multi-row statements, inside one savepoint:
+    if it raises, that savepoint is rolled back and every version takes the step-by-step path. Each
+    other version runs the remaining steps in its own savepoint: a failing one is rolled back to it and
+    recorded as failed, one that lost a lock race (deadlock on a household another batch holds) stays
+    pending for the next claim. Returns counts by state.
+    """
+    counts: dict[str, int] = {}
+    session.info[BATCH_CACHE] = {}   # e.g. the policy layers, read once per batch
+    try:
+        blobs = get_blobs(app)
+        n_pure = _n_pure(steps)
+        ready: list[tuple[StepContext, list[dict]]] = []
+        for version in versions:
+            ctx = _context(app, session, blobs, version)
+            entries: list[dict] = []
+            if _run_pure(app, session, ctx, steps[:n_pure], entries):
+                ready.append((ctx, entries))
+            else:
+                counts["failed"] = counts.get("failed", 0) + 1
+        writer = getattr(steps[-1], "batch_writer", None) if steps and batch_writer else None
+        if writer is not None and tuple(step_name(s) for s in steps[n_pure:]) != tuple(writer.step_names):
+            writer = None
+        written: dict[int, list[dict]] = {}
+        if writer is not None and ready:
+            savepoint = session.begin_nested()
+            try:
+                with app.app_context():
+                    written = writer(session, [ctx for ctx, _ in ready])
+                savepoint.commit()
+            except Exception as exc:  # noqa: BLE001 — the step-by-step path runs them (and records failures)
+                savepoint.rollback()
+                written = {}
+                log.info("batch writer fell back to the step-by-step path: %s", type(exc).__name__)
+        if written:
+            _mark_done(session, [(ctx, entries + written[ctx.version.id]) for ctx, entries in ready
+                                 if ctx.version.id in written])
+            counts["done"] = counts.get("done", 0) + len(written)
+        for ctx, entries in ready:
+            if ctx.version.id not in written:
+                state = _run_in_savepoint(app, session, ctx, steps[n_pure:], entries)
+                counts[state] = counts.get(state, 0) + 1
+        return counts
+    finally:
+        session.info.pop(BATCH_CACHE, None)
+
+
+def _context(app: Flask, session: Session, blobs: BlobStore, version: SubmissionVersion) -> StepContext:
+    form = session.get(Form, version.form_id)   # identity map: one SELECT per batch for a shared form
+    return StepContext(app=app, session=session, blobs=blobs, version=version, form=form,
+                       form_version=session.get(FormVersion, version.form_version_id),
+                       project=session.get(Project, form.project_id))
+
+
+def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step], entries: list[dict]) -> bool:
+    """The leading pure steps of one version (no database writes); False: one failed (recorded)."""
+    for step in steps:
+        name = step_name(step)
+        started = time.perf_counter()
+        try:
+            with app.app_context():
+                step(ctx)
+        except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
+            _fail_in_batch(session, ctx.version.id, name, exc, entries, started)
+            return False
+        entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
+    return True
+
+
+def _fail_in_batch(session: Session, version_id: int, name: str, exc: Exception, entries: list[dict],
+                   started: float) -> None:
+    entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
+                    "ms": round((time.perf_counter() - started) * 1000, 1)})
+    log.warning("processing failed: version=%s step=%s error=%s", version_id, name, type(exc).__name__)
+    detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    version = session.get(SubmissionVersion, version_id)
+    version.processing_state = "failed"
+    version.processing_error = f"{name}: {detail}"[:4000]
+    version.processing_attempts = (version.processing_attempts or 0) + 1
+    version.processing_log = entries
+    version.processed_at = utcnow()
+    session.flush()
+
+
+def _mark_done(session: Session, done: list[tuple[StepContext, list[dict]]]) -> None:
+    """The versions a batch writer wrote: state done, in one executemany UPDATE (the loaded objects are
+    kept in step without another flush)."""
+    table = SubmissionVersion.__table__
+    now = utcnow()
+    rows = []
+    for ctx, entries in done:
+        version = ctx.version
+        values = {"processing_state": "done", "processing_error": None,
+                  "processing_attempts": (version.processing_attempts or 0) + 1, "processing_log": entries,
+                  "processed_at": now}
+        if ctx.record is not None:
+            values["record"] = ctx.record
+        else:
+            values["record"] = version.record
+        rows.append({"_id": version.id, **{f"_{k}": v for k, v in values.items()}})
+        for key, value in values.items():
+            set_committed_value(version, key, value)
+    session.connection().execute(
+        update(table).where(table.c.id == bindparam("_id"))
+        .values({k: bindparam(f"_{k}") for k in ("processing_state", "processing_error", "processing_attempts",
+                                                 "processing_log", "processed_at", "record")}), rows)
+
+
+def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: list[Step],
+                      entries: list[dict]) -> str:
     from sqlalchemy.exc import DBAPIError
+    version = ctx.version
     version_id = version.id
-    form = session.get(Form, version.form_id)
-    ctx = StepContext(app=app, session=session, blobs=get_blobs(app), version=version, form=form,
-                      form_version=session.get(FormVersion, version.form_version_id),
-                      project=session.get(Project, form.project_id))
-    entries: list[dict] = []
     savepoint = session.begin_nested()
     for step in steps:
         name = step_name(step)
@@ -151,17 +259,7 @@ def _run_in_savepoint(app: Flask, session: Session, version: SubmissionVersion, 
             if isinstance(exc, DBAPIError) and type(exc.orig).__name__ in ("DeadlockDetected", "LockNotAvailable"):
                 log.info("processing deferred: version=%s step=%s lost a lock race", version_id, name)
                 return "deferred"
-            entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
-                            "ms": round((time.perf_counter() - started) * 1000, 1)})
-            log.warning("processing failed: version=%s step=%s error=%s", version_id, name, type(exc).__name__)
-            detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-            version = session.get(SubmissionVersion, version_id)
-            version.processing_state = "failed"
-            version.processing_error = f"{name}: {detail}"[:4000]
-            version.processing_attempts = (version.processing_attempts or 0) + 1
-            version.processing_log = entries
-            version.processed_at = utcnow()
-            session.flush()
+            _fail_in_batch(session, version_id, name, exc, entries, started)
             return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
     version.processing_state = "done"

@@ -75,11 +75,17 @@ _layers_cache: dict[str, Any] = {"stamp": None, "layers": ()}
 
 
 def local_layers(session: Session) -> tuple[dict, ...]:
-    """The local layers, re-read only when a layer was added or changed."""
+    """The local layers, re-read only when a layer was added or changed. Within a processor's claimed
+    batch (one transaction, `server.ingest.run_batch`) the change stamp is read once for the batch."""
+    batch = session.info.get("shoudi.batch_cache")
+    if batch is not None and "policy_layers" in batch:
+        return batch["policy_layers"]
     stamp = _stamp(session)
     if stamp != _layers_cache["stamp"]:
         layers = tuple(row.layer for row in session.scalars(select(PolicyLayer).order_by(PolicyLayer.region)))
         _layers_cache.update(stamp=stamp, layers=layers)
+    if batch is not None:
+        batch["policy_layers"] = _layers_cache["layers"]
     return _layers_cache["layers"]
 
 

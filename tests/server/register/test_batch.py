@@ -1,0 +1,215 @@
+"""The register's batch writer (server/register/batch.py) writes the rows the step-by-step path writes.
+
+The same pending submissions — new households scored under a shipped policy, one under the demo's local
+2026 layer, one unscored (no policy for its year), an update of a household already registered, the
+same household twice in one batch, one in an unknown region — are processed by `ingest.run_batch`
+once step by step and once with the batch writer, each time in a transaction rolled back afterwards;
+every row the two runs write is compared (ids mapped to stable keys, timestamps and step timings left
+out).
+"""
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from server import plugins
+from server.db import get_db, session_scope
+from server.ingest import process_pending, run_batch
+from server.models import Form, FormVersion, Project, Region, SubmissionVersion
+from server.register.models import Assessment, AuditEntry, Household, HouseholdVersion, Member, WorkflowCase
+
+
+def _quiet(*_args, **_kwargs) -> None:  # noqa: ANN002, ANN003
+    pass
+
+
+@pytest.fixture
+def seeded(app):
+    """The demo county (`shoudi init --demo`), a collector with an app-user token, the shipped form."""
+    from server.accounts import create_user, issue_token
+    from server.bootstrap import publish_shipped_forms, seed_demo
+
+    app.config["PROCESS_INLINE"] = False
+    seed_demo(app, echo=_quiet)
+    publish_shipped_forms(app, echo=_quiet)
+    with session_scope(app) as session:
+        project = session.scalars(select(Project).order_by(Project.id)).first()
+        village = session.scalars(select(Region).where(Region.level == "village",
+                                                       Region.code.startswith(project.region_code[:6]))
+                                  .order_by(Region.code)).first()
+        user = create_user(session, app, "batch01", role="collector", password=None, region_codes=[village.code],
+                           display_name="采集员")
+        token = issue_token(session, user, project, label="test").token
+        form_xml = session.scalar(select(FormVersion.xml).join(Form, Form.id == FormVersion.form_id)
+                                  .where(Form.xml_form_id == "household_survey").order_by(FormVersion.id.desc()))
+        return {"project": project.id, "village": (village.code, village.name), "token": token, "form": form_xml}
+
+
+def _post(app, seeded, xml: bytes) -> None:  # noqa: ANN001
+    client = app.test_client()
+    data = {"xml_submission_file": (io.BytesIO(b"<?xml version='1.0' ?>" + xml), "submission.xml", "text/xml")}
+    r = client.post(f"/v1/key/{seeded['token']}/projects/{seeded['project']}/submission", data=data,
+                    headers={"X-OpenRosa-Version": "1.0"}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.data[:300]
+    r.close()
+
+
+def _households(seeded, n: int, seed: int, today: date) -> list[tuple[str, bytes]]:
+    from bench.ingest.households import generate
+    return generate(seeded["form"], n, [seeded["village"]], seed=seed, today=today)
+
+
+def _renamed(iid: str, xml: bytes, k: int) -> bytes:
+    """The same instance under a new instanceID (an edit of the household, as a new submission)."""
+    return xml.replace(iid.encode(), f"uuid:{k:08x}-0000-4000-8000-00000000beef".encode())
+
+
+@pytest.fixture
+def pending(app, seeded):
+    """A registered household (processed now), then the pending mix described in the module docstring."""
+    shipped = _households(seeded, 7, seed=5, today=date(2021, 6, 1))
+    local = _households(seeded, 1, seed=6, today=date(date.today().year, 3, 1))
+    unscored = _households(seeded, 1, seed=7, today=date(2012, 3, 1))
+    registered_iid, registered_xml = shipped[0]
+    _post(app, seeded, registered_xml)
+    assert process_pending(app) == {"done": 1}
+    for _, xml in shipped[1:4] + local + unscored:
+        _post(app, seeded, xml)
+    _post(app, seeded, _renamed(registered_iid, registered_xml.replace(b"<survey_date>2021-06-01<",
+                                                                       b"<survey_date>2021-06-02<"), 1))
+    iid, xml = shipped[4]
+    _post(app, seeded, xml)
+    _post(app, seeded, _renamed(iid, xml, 2))           # the same household again, in the same batch
+    iid, xml = shipped[5]
+    _post(app, seeded, xml.replace(seeded["village"][0].encode(), b"150121999999"))   # unknown region
+    _post(app, seeded, shipped[6][1])
+    return seeded
+
+
+def _snapshot(session) -> dict:  # noqa: ANN001
+    """Every row processing writes, with ids replaced by stable keys and timestamps left out."""
+    conn = session.connection()
+    hh = {r.id: r for r in conn.execute(select(Household.__table__))}
+    hkey = {i: r.entity_id for i, r in hh.items()}
+    hv = {r.id: r for r in conn.execute(select(HouseholdVersion.__table__))}
+    vkey = {i: (hkey[r.household_id], r.number) for i, r in hv.items()}
+    asm = {r.id: r for r in conn.execute(select(Assessment.__table__))}
+    akey = {i: ("assessment", hkey[r.household_id], vkey.get(r.household_version_id)) for i, r in asm.items()}
+    skey = {r.id: r.instance_id for r in conn.execute(select(SubmissionVersion.id, SubmissionVersion.instance_id))}
+    members = {r.id: r.id_number for r in conn.execute(select(Member.id, Member.id_number))}
+    stamps = ("created_at", "updated_at", "at", "processed_at", "opened_at")
+
+    def plain(row, **mapped) -> dict:  # noqa: ANN001, ANN003
+        out = {k: v for k, v in row._mapping.items() if k not in stamps and k != "id"}
+        for k in stamps:
+            if k in row._mapping:
+                out[k + "_set"] = row._mapping[k] is not None
+        out.update(mapped)
+        return out
+
+    def entity(row) -> object:  # noqa: ANN001
+        if row.entity_id is None:
+            return None
+        ident = int(row.entity_id) if row.entity_id.isdigit() else row.entity_id
+        table = {"household": hkey, "household_version": vkey, "assessment": akey, "member": members}
+        return table[row.entity_type].get(ident, row.entity_id) if row.entity_type in table else row.entity_id
+
+    audit: dict = {}
+    for row in conn.execute(select(AuditEntry.__table__).order_by(AuditEntry.id)):   # in order per household
+        after = dict(row.after or {})
+        if "submission_version_id" in after:
+            after["submission_version_id"] = skey.get(after["submission_version_id"])
+        audit.setdefault(hkey.get(row.household_id), []).append(
+            plain(row, household_id=hkey.get(row.household_id), entity_id=entity(row), after=after))
+    versions = {}
+    for row in conn.execute(select(SubmissionVersion.__table__)):
+        log = [{k: v for k, v in e.items() if k != "ms"} for e in row.processing_log or []]
+        versions[row.instance_id] = plain(row, processing_log=log, submission_id=None)
+    return {
+        "households": sorted((plain(r, current_version_id=vkey.get(r.current_version_id),
+                                    current_assessment_id=akey.get(r.current_assessment_id))
+                              for r in hh.values()), key=lambda d: d["entity_id"]),
+        "versions": sorted((plain(r, household_id=hkey[r.household_id],
+                                  submission_version_id=skey.get(r.submission_version_id))
+                            for r in hv.values()), key=lambda d: (d["household_id"], d["number"])),
+        "members": sorted((plain(r, household_id=hkey[r.household_id])
+                           for r in conn.execute(select(Member.__table__))), key=lambda d: d["id_number"]),
+        "assessments": sorted((plain(r, household_id=hkey[r.household_id],
+                                     household_version_id=vkey.get(r.household_version_id))
+                               for r in asm.values()), key=lambda d: (d["household_id"], d["household_version_id"])),
+        "audit": audit,
+        "cases": sorted((plain(r, household_id=hkey[r.household_id])
+                         for r in conn.execute(select(WorkflowCase.__table__))), key=lambda d: d["household_id"]),
+        "submission_versions": versions,
+    }
+
+
+def _run(app, *, batch_writer: bool) -> tuple[dict, dict]:  # noqa: ANN001
+    session = get_db(app).sessionmaker()
+    try:
+        versions = list(session.scalars(select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
+                                        .order_by(SubmissionVersion.id)))
+        assert len(versions) == 10
+        counts = run_batch(app, session, versions, plugins.processing_steps(), batch_writer=batch_writer)
+        session.flush()
+        return counts, _snapshot(session)
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_batch_writer_writes_the_rows_of_the_step_by_step_path(app, pending, monkeypatch):
+    from server.register import batch
+
+    written: list[int] = []
+    real = batch.write_new_households
+
+    def spy(session, ctxs):  # noqa: ANN001, ANN202
+        out = real(session, ctxs)
+        written.extend(out)
+        return out
+    monkeypatch.setattr(batch, "write_new_households", spy)
+
+    before = _snapshot(get_db(app).sessionmaker())
+    counts_steps, steps = _run(app, batch_writer=False)
+    assert written == []
+    counts_batch, batched = _run(app, batch_writer=True)
+    assert counts_steps == counts_batch == {"done": 9, "failed": 1}
+    # the new households in a known region went through the batch writer: 3 shipped-policy ones, the
+    # local-layer one, the unscored one, the first of the pair and the last one; not the update, the
+    # second of the pair or the unknown region
+    assert len(written) == 7
+    for table in steps:
+        assert batched[table] == steps[table], table
+    # and the runs did write: 7 new households, 2 updates, one failure recorded
+    assert len(steps["households"]) == len(before["households"]) + 7
+    assert len(steps["versions"]) == len(before["versions"]) + 9
+    states = {iid: v["processing_state"] for iid, v in steps["submission_versions"].items()}
+    assert list(states.values()).count("done") == 10   # the registered one and 9 of the batch
+    scored = [a for a in steps["assessments"] if a not in before["assessments"]]
+    assert len(scored) == 8 and len({a["policy_year"] for a in scored}) == 2
+    unscored = [e for entries in steps["audit"].values() for e in entries
+                if e["action"] == "assessment.create" and "unscored" in (e["after"] or {})]
+    assert len(unscored) == 1
+    failed = [v for v in steps["submission_versions"].values() if v["processing_state"] == "failed"]
+    assert "150121999999" in failed[0]["processing_error"]
+
+
+def test_a_failing_batch_writer_leaves_every_version_to_the_step_by_step_path(app, pending, monkeypatch):
+    """The writer's savepoint is rolled back (its rows are gone) and each version runs step by step."""
+    from server.register import batch
+
+    real = batch.write_new_households
+
+    def broken(session, ctxs):  # noqa: ANN001, ANN202
+        real(session, ctxs)
+        raise RuntimeError("disk on fire")
+    monkeypatch.setattr(batch, "write_new_households", broken)
+    counts_batch, batched = _run(app, batch_writer=True)
+    monkeypatch.setattr(batch, "write_new_households", real)
+    counts_steps, steps = _run(app, batch_writer=False)
+    assert counts_batch == counts_steps == {"done": 9, "failed": 1}
+    assert batched == steps
