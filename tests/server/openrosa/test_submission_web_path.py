@@ -1,0 +1,230 @@
+"""The lean submission path: authentication, routing and the first-submission rows are read and written
+with Core statements and nothing is cached, so account and form changes count from the very next
+request (also when made by another process); a dead database connection is replaced transparently."""
+from __future__ import annotations
+
+import hashlib
+import os
+
+import pytest
+from sqlalchemy import select, text
+
+from server.accounts import bind_regions, get_user, revoke_token
+from server.db import get_db, make_engine
+from server.models import AppToken, Attachment, Form, Submission, SubmissionVersion
+from tests.server.conftest import PASSWORD
+from tests.server.helpers import JPEG, OR, DigestClient, instance_xml, multipart
+
+
+def iid(n: int) -> str:
+    return f"uuid:{n:08d}-1111-4111-8111-111111111111"
+
+
+def token_post(client, world, xml: bytes, files: dict | None = None, *, token: str | None = None):
+    return client.post(f"/v1/key/{token or world.token}/projects/{world.project.id}/submission?deviceID=collect:x",
+                       data=multipart(xml, files), headers=dict(OR, **{"User-Agent": "okhttp/4"}),
+                       content_type="multipart/form-data")
+
+
+def digest_post(collect, world, xml: bytes):
+    return collect.post(f"/v1/projects/{world.project.id}/submission", data=multipart(xml))
+
+
+def fresh(db_session):
+    db_session.rollback()  # end the read snapshot
+    return db_session
+
+
+# ---- authentication: no stale decisions -------------------------------------------------------------
+
+def test_revoked_token_is_refused_on_the_very_next_submission(client, world, db_session):
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    revoke_token(db_session, fresh(db_session).scalars(select(AppToken)).one().id)
+    db_session.commit()
+    r = token_post(client, world, instance_xml(iid(2)))
+    assert r.status_code == 403 and b"revoked" in r.data
+    assert fresh(db_session).scalars(select(SubmissionVersion.instance_id)).all() == [iid(1)]
+
+
+def test_deactivated_user_is_refused_on_the_very_next_submission(client, world, db_session, collect):
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    assert digest_post(collect, world, instance_xml(iid(2))).status_code == 201
+    get_user(fresh(db_session), world.collector).active = False
+    db_session.commit()
+    assert token_post(client, world, instance_xml(iid(3))).status_code == 403
+    assert digest_post(collect, world, instance_xml(iid(4))).status_code == 401
+    get_user(fresh(db_session), world.collector).active = True
+    db_session.commit()
+    assert token_post(client, world, instance_xml(iid(5))).status_code == 201
+
+
+def test_changed_regions_count_on_the_very_next_submission(client, world, db_session, collect):
+    assert digest_post(collect, world, instance_xml(iid(1))).status_code == 201
+    user = get_user(fresh(db_session), world.collector)
+    user.regions.clear()
+    db_session.flush()
+    bind_regions(db_session, user, ["150122100201"])  # a village of another county
+    db_session.commit()
+    r = digest_post(collect, world, instance_xml(iid(2)))
+    assert r.status_code == 401 and b"may not submit" in r.data
+
+
+def test_token_of_another_project_and_unknown_project(client, world):
+    other = client.post(f"/v1/key/{world.token}/projects/{world.other_project.id}/submission",
+                        data=multipart(instance_xml(iid(1))), headers=OR, content_type="multipart/form-data")
+    assert other.status_code == 403
+    missing = client.post(f"/v1/key/{world.token}/projects/{world.project.id + 1000}/submission",
+                          data=multipart(instance_xml(iid(1))), headers=OR, content_type="multipart/form-data")
+    assert missing.status_code == 404
+
+
+def test_admin_without_regions_may_submit_by_digest(client, world, db_session):
+    admin = DigestClient(client, world.admin, PASSWORD)
+    assert digest_post(admin, world, instance_xml(iid(1))).status_code == 201
+    [v] = fresh(db_session).scalars(select(SubmissionVersion)).all()
+    assert v.submitter_id == get_user(db_session, world.admin).id and v.app_token_id is None
+
+
+# ---- routing: forms closed or published elsewhere count at once --------------------------------------
+
+def test_form_closed_by_another_app_instance_is_409_at_once(app, app_config, client, world):
+    from server import create_app
+    other = create_app(app_config)  # another worker process, as far as state goes
+    try:
+        assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+        with get_db(other).sessionmaker() as s:
+            s.scalars(select(Form).where(Form.xml_form_id == "visit")).one().state = "closed"
+            s.commit()
+        r = token_post(client, world, instance_xml(iid(2)))
+        assert r.status_code == 409 and b"not currently accepting" in r.data
+        with get_db(other).sessionmaker() as s:
+            s.scalars(select(Form).where(Form.xml_form_id == "visit")).one().state = "open"
+            s.commit()
+        assert token_post(client, world, instance_xml(iid(2))).status_code == 201
+    finally:
+        get_db(other).dispose()
+
+
+# ---- the rows of a first submission ------------------------------------------------------------------
+
+def test_first_submission_rows(client, world, db_session):
+    xml = instance_xml(iid(7), member_photos=("m0.jpg", "m1.jpg"))
+    r = token_post(client, world, xml, {"m1.jpg": JPEG, "extra.jpg": JPEG})
+    assert r.status_code == 201
+    s = fresh(db_session)
+    [sub] = s.scalars(select(Submission)).all()
+    [v] = s.scalars(select(SubmissionVersion)).all()
+    token = s.scalars(select(AppToken)).one()
+    assert sub.current_version_id == v.id and v.submission_id == sub.id
+    assert (sub.form_id, sub.instance_id, sub.submitter_id) == (v.form_id, iid(7), token.user_id)
+    assert sub.created_at == sub.updated_at == v.received_at and v.received_at.tzinfo is not None
+    assert sub.review_state is None and sub.deleted_at is None
+    assert (v.deprecated_id, v.xml_sha256, v.xml_size) == (None, hashlib.sha256(xml).hexdigest(), len(xml))
+    assert (v.app_token_id, v.device_id, v.user_agent) == (token.id, "collect:x", "okhttp/4")
+    assert (v.processing_state, v.processing_attempts, v.processing_log, v.record) == ("pending", 0, [], None)
+    assert (v.attachments_expected, v.attachments_present) == (3, 1)
+    rows = {a.name: a for a in s.scalars(select(Attachment).where(Attachment.version_id == v.id))}
+    assert sorted(rows) == ["m0.jpg", "m1.jpg", "photo.jpg"]
+    assert (rows["m1.jpg"].sha256, rows["m1.jpg"].size, rows["m1.jpg"].content_type) == (
+        hashlib.sha256(JPEG).hexdigest(), len(JPEG), "image/jpeg")
+    assert rows["m1.jpg"].received_at == v.received_at
+    for name in ("m0.jpg", "photo.jpg"):
+        a = rows[name]
+        assert (a.sha256, a.size, a.content_type, a.received_at) == (None, None, None, None)
+
+
+def test_first_submission_without_binary_fields_or_instance_name(client, world, db_session):
+    xml = instance_xml(iid(8), photo=None)
+    assert token_post(client, world, xml).status_code == 201
+    [v] = fresh(db_session).scalars(select(SubmissionVersion)).all()
+    assert (v.attachments_expected, v.attachments_present, v.attachments) == (0, 0, [])
+    assert v.instance_name is None
+
+
+def test_a_duplicate_that_wins_the_race_is_decided_again(app, app_config, client, world, db_session,
+                                                          monkeypatch):
+    """Another request stores the same instanceID between the routing read and the insert: the insert
+    fails on the unique key and the request is decided again against the stored one (201, not created)."""
+    from server import create_app
+    from server.submissions import intake
+    other = create_app(app_config)
+    real_begin_write = intake.begin_write
+    raced: list[int] = []
+
+    def begin_write(session):  # noqa: ANN001, ANN202
+        if not raced:
+            raced.append(0)  # the competing request below runs this too
+            raced[0] = token_post(other.test_client(), world, instance_xml(iid(9))).status_code
+        return real_begin_write(session)
+
+    decided_again: list[str] = []
+    real_store = intake._store
+
+    def store(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        decided_again.append(kwargs["instance_id"])
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(intake, "begin_write", begin_write)
+    monkeypatch.setattr(intake, "_store", store)
+    try:
+        r = token_post(client, world, instance_xml(iid(9)), {"photo.jpg": JPEG})
+    finally:
+        get_db(other).dispose()
+    assert raced == [201] and r.status_code == 201
+    assert decided_again == [iid(9)]  # the first insert failed on the unique key
+    [v] = fresh(db_session).scalars(select(SubmissionVersion)).all()
+    assert v.instance_id == iid(9) and v.attachments_present == 1  # the late file was added to it
+    assert len(db_session.scalars(select(Submission)).all()) == 1
+
+
+# ---- a database restart ------------------------------------------------------------------------------
+
+def _kill_pooled_connections(app) -> int:
+    """Terminate the server side of every connection idle in the app's pool (as a restart would)."""
+    engine = get_db(app).engine
+    pids = [rec.dbapi_connection.info.backend_pid for rec in list(engine.pool._pool.queue)
+            if rec.dbapi_connection is not None]
+    admin = make_engine(app.config["DATABASE_URL"])
+    try:
+        with admin.begin() as conn:
+            for pid in pids:
+                conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        admin.dispose()
+    return len(pids)
+
+
+postgresql_only = pytest.mark.skipif(os.environ.get("SHOUDI_TEST_DATABASE", "sqlite") != "postgresql",
+                                     reason="needs PostgreSQL (server-side connection termination)")
+
+
+@postgresql_only
+def test_submission_survives_dead_pooled_connections(client, world, db_session):
+    """Connections in steady use are not pinged: the first statement fails, the pool is invalidated
+    and the request runs again on a fresh connection."""
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    assert _kill_pooled_connections(client.application) >= 1
+    assert token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG}).status_code == 201
+    assert token_post(client, world, instance_xml(iid(3))).status_code == 201
+    assert sorted(fresh(db_session).scalars(select(SubmissionVersion.instance_id)).all()) == [iid(1), iid(2), iid(3)]
+
+
+@postgresql_only
+def test_idle_connections_are_pinged_at_checkout(client, world, db_session, monkeypatch):
+    from server import db
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    assert _kill_pooled_connections(client.application) >= 1
+    monkeypatch.setattr(db, "PING_IDLE_SECONDS", 0.0)
+    retried: list[int] = []
+    real_retry = db.retry_on_disconnect
+
+    def no_retry_needed(session, work):  # noqa: ANN001, ANN202
+        try:
+            return work()
+        except Exception:
+            retried.append(1)
+            raise
+    monkeypatch.setattr("server.openrosa.views.retry_on_disconnect", no_retry_needed)
+    monkeypatch.setattr("server.submissions.intake.retry_on_disconnect", no_retry_needed)
+    assert token_post(client, world, instance_xml(iid(2))).status_code == 201
+    assert retried == [] and real_retry is not None  # the ping found the dead connection first
