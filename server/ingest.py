@@ -105,11 +105,12 @@ def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, fou
 
 
 BATCH = 8  # versions claimed per transaction: one commit (one WAL fsync) for all of them
+MAX_BATCH = 32  # while claims come back full (a backlog), each claims twice as many, up to this
 BATCH_CACHE = "shoudi.batch_cache"  # session.info key: a dict valid for one claimed batch (one transaction)
 
 
 def claim_batch(app: Flask, *, older_than: timedelta | None = None, steps: Iterable[Step] | None = None,
-                size: int = BATCH) -> dict[str, int]:
+                size: int | None = None) -> dict[str, int]:
     """PostgreSQL: lock up to `size` of the oldest pending versions no other processor holds (FOR UPDATE
     SKIP LOCKED), run the pipeline on them (`run_batch`) and commit them together. Returns counts by
     state."""
@@ -119,7 +120,7 @@ def claim_batch(app: Flask, *, older_than: timedelta | None = None, steps: Itera
         query = select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
         if older_than is not None:
             query = query.where(SubmissionVersion.received_at < utcnow() - older_than)
-        versions = list(session.scalars(query.order_by(SubmissionVersion.id).limit(size)
+        versions = list(session.scalars(query.order_by(SubmissionVersion.id).limit(size or BATCH)
                                         .with_for_update(skip_locked=True)))
         counts = run_batch(app, session, versions, steps)
         session.commit()
@@ -359,7 +360,8 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
     """Process every pending version; returns counts by resulting state.
 
     Several processors may run this at once: on PostgreSQL each claims versions with FOR UPDATE SKIP
-    LOCKED, a batch per transaction; on SQLite the write lock serializes them and a version found `done`
+    LOCKED, a batch per transaction (BATCH versions, doubling up to MAX_BATCH while claims come back
+    full); on SQLite the write lock serializes them and a version found `done`
     under the lock is not run again.
     """
     counts: dict[str, int] = {}
@@ -367,11 +369,14 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
     with get_db(app).sessionmaker() as session:
         claiming = _skip_locked(session)
     if claiming:
-        while batch := claim_batch(app, older_than=older_than, steps=steps):
+        size = BATCH
+        while batch := claim_batch(app, older_than=older_than, steps=steps, size=size):
             for state, n in batch.items():
                 counts[state] = counts.get(state, 0) + n
             if set(batch) == {"deferred"}:
                 time.sleep(0.05)  # only lock races: let the other processor commit first
+            # a full claim means a backlog: larger batches spread each statement over more versions
+            size = min(size * 2, MAX_BATCH) if sum(batch.values()) >= size else BATCH
         return counts
     while True:
         ids = pending_ids(app, older_than=older_than)
@@ -387,9 +392,16 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
             return counts
 
 
+def warm_up(steps: Iterable[Step] | None = None) -> None:
+    """Import what the steps import lazily (a step's `warm_up()`), so a processor pays it at start."""
+    for step in _steps(steps):
+        getattr(step, "warm_up", lambda: None)()
+
+
 def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callable[[], bool] = lambda: True,
                    older_than: timedelta | None = None) -> None:
     """Process pending versions as they arrive until `keep_going()` is false (the processor loop)."""
+    warm_up()
     while keep_going():
         counts = process_pending(app, older_than=older_than)
         if counts:

@@ -20,3 +20,4 @@ def parse_instance(ctx: StepContext) -> None:
 
 parse_instance.step_name = "parse"
 parse_instance.pure = True  # reads ctx.xml only: runs before the write transaction
+parse_instance.warm_up = lambda: __import__("forms")  # a processor imports the parser when it starts

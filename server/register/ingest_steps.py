@@ -62,6 +62,7 @@ def score(ctx: StepContext) -> None:
 
 
 score.step_name = "score"
+score.warm_up = lambda: __import__("scoring")
 
 
 def apply_to_register(ctx: StepContext) -> None:

@@ -195,3 +195,21 @@ def test_a_failing_version_does_not_undo_the_others_in_its_batch(app, collect, w
             assert v.processing_attempts == 1 and region is None      # its writes were rolled back
         else:
             assert v.processing_state == "done" and region is not None
+
+
+def test_claims_grow_while_they_come_back_full(app, collect, world, db_session, monkeypatch):
+    """A backlog is claimed in batches of 8, 16, 32…; a claim that is not full starts again at 8."""
+    from server import ingest
+    app.config["PROCESS_INLINE"] = False
+    iids = [_submit(collect, world, f"uuid:eeeeeeee-1111-4111-8111-1111111111{i:02d}") for i in range(20)]
+    monkeypatch.setattr(ingest, "_skip_locked", lambda session: True)   # the claiming path, also on SQLite
+    sizes: list[int] = []
+    real = ingest.claim_batch
+
+    def claim(app, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        sizes.append(kwargs["size"])
+        return real(app, **kwargs)
+    monkeypatch.setattr(ingest, "claim_batch", claim)
+    assert process_pending(app, steps=[ok_step]) == {"done": 20}
+    assert sizes == [8, 16, 8]            # 8 (full) → 16 (12 left: not full) → 8 (none left)
+    assert all(_version(db_session, iid).processing_state == "done" for iid in iids)
