@@ -1,21 +1,30 @@
 """Read a submitted instance XML of a shipped form back into a household record.
 
-The bytes come from the network: they are parsed with defusedxml (no DTDs, no entities, no
-external resources), field values are converted by the catalog's types, select values are checked
-against ``scoring.codes``, and attachment names must be bare file names. Error messages name the
-field, never the answer (answers hold personal data).
+The bytes come from the network. They are parsed with lxml's hardened parser (no DTD loaded, no
+entity resolved, no network, libxml2's default size and depth limits) and a document that declares
+a DTD is refused, so no entity is ever defined, let alone expanded. A document lxml refuses, or one
+in an encoding other than UTF-8 or an XML version other than 1.0, is re-read by expat (DOCTYPE
+refused) and ElementTree, the parser this module used before: so every document gets the answer
+and the error message it always got (tests/forms/test_submission_corpus.py checks it against the
+old parser), and only the common case takes the fast path.
+
+Field values are converted by the catalog's types, select values are checked against
+``scoring.codes``, and attachment names must be bare file names. Everything a form needs for that
+is compiled once per form (``_plan``). Error messages name the field, never the answer (answers hold
+personal data).
 """
 from __future__ import annotations
 
 import math
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree import ElementTree
+from xml.parsers import expat
 
-from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import fromstring
+from lxml import etree
 
 from scoring import codes
 
@@ -48,14 +57,14 @@ def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
 
 
-def _child(el: Element, name: str) -> Element | None:
+def _child(el, name: str):
     for child in el:
         if _local(child.tag) == name:
             return child
     return None
 
 
-def _text(el: Element | None) -> str | None:
+def _text(el) -> str | None:
     if el is None or el.text is None:
         return None
     value = el.text.strip()
@@ -66,129 +75,369 @@ def _fail(f: Field, what: str) -> SubmissionParseError:
     return SubmissionParseError(f"field {f.name!r}: {what}")
 
 
-def _convert(f: Field, raw: str | None, attachments: list[str]):
-    if f.value == "list":
-        values = raw.split() if raw else []
-        for v in values:
-            _check_code(f, v)
-        return values
-    if raw is None:
-        return None
+# -- reading the XML ---------------------------------------------------------------------------
+
+_UNSAFE = "unsafe XML refused (DTDForbidden)"
+_LXML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                     huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
+                     strip_cdata=True)
+_local_parsers = threading.local()  # lxml parser objects must not be shared between threads
+
+
+def _lxml_parser() -> etree.XMLParser:
     try:
-        if f.value == "int":
-            number = float(raw)
+        return _local_parsers.parser
+    except AttributeError:
+        parser = _local_parsers.parser = etree.XMLParser(**_LXML_OPTIONS)
+        return parser
+
+
+def _root(xml_bytes: bytes):
+    """The root element: lxml's for a well-formed UTF-8 XML 1.0 document without a DTD (the
+    submissions Collect and Enketo send), else ElementTree's after an expat check (``_root_slow``)."""
+    try:
+        root = etree.fromstring(xml_bytes, _lxml_parser())
+    except (etree.LxmlError, ValueError):
+        return _root_slow(xml_bytes)
+    info = root.getroottree().docinfo
+    if info.encoding.upper() != "UTF-8" or info.xml_version != "1.0":
+        return _root_slow(xml_bytes)
+    if info.internalDTD is not None or info.externalDTD is not None:
+        raise SubmissionParseError(_UNSAFE)
+    return root
+
+
+class _Doctype(Exception):
+    pass
+
+
+def _refuse_doctype(*_args) -> None:
+    raise _Doctype
+
+
+def _root_slow(xml_bytes: bytes) -> ElementTree.Element:
+    """What lxml refused or did not read the way expat would: expat decides, as it did when it was
+    the only parser (defusedxml: namespace processing, a DOCTYPE refused as soon as it starts, the
+    data fed then the parse closed), with expat's error message; a document it accepts has no DTD,
+    so ElementTree can build it without meeting an entity declaration."""
+    parser = expat.ParserCreate(None, "}")
+    parser.StartDoctypeDeclHandler = _refuse_doctype
+    try:
+        parser.Parse(xml_bytes, False)
+        parser.Parse(b"", True)
+    except _Doctype:
+        raise SubmissionParseError(_UNSAFE) from None
+    except expat.ExpatError as exc:
+        raise SubmissionParseError(f"the submission is not well-formed XML: {exc}") from None
+    except (ValueError, LookupError) as exc:  # an encoding expat cannot read
+        raise SubmissionParseError(f"the submission is not well-formed XML: {exc}") from None
+    try:
+        return ElementTree.fromstring(xml_bytes)
+    except ElementTree.ParseError as exc:  # not expected after expat accepted it
+        raise SubmissionParseError(f"the submission is not well-formed XML: {exc}") from None
+
+
+# -- what a form's fields do, compiled once per form -------------------------------------------
+
+def _codes_of(f: Field) -> frozenset[str] | None:
+    if f.type in ("select_one", "select_multiple") and f.choices:
+        return frozenset(item.code for item in codes.code_list(f.choices))
+    return None
+
+
+def _not_a_code(f: Field, value: str) -> SubmissionParseError:
+    return _fail(f, f"{value[:40]!r} is not a code of list {f.choices!r}")
+
+
+def _converter(f: Field):
+    """``convert(raw, attachments)`` for the field's value type; ``raw`` is the stripped text or None."""
+    kind = f.value
+    allowed = _codes_of(f)
+
+    def wrong_type() -> SubmissionParseError:
+        return _fail(f, f"expected a value of type {kind}")
+
+    if kind == "list":
+        def convert(raw, attachments):
+            values = raw.split() if raw else []
+            if allowed is not None:
+                for v in values:
+                    if v not in allowed:
+                        raise _not_a_code(f, v)
+            return values
+    elif kind == "int":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            try:
+                number = float(raw)
+            except ValueError:
+                raise wrong_type() from None
             if not number.is_integer():
-                raise ValueError
+                raise wrong_type()
             return int(number)
-        if f.value == "float":
-            number = float(raw)
+    elif kind == "float":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            try:
+                number = float(raw)
+            except ValueError:
+                raise wrong_type() from None
             if not math.isfinite(number):
-                raise ValueError
+                raise wrong_type()
             return int(number) if number.is_integer() and "." not in raw else number
-        if f.value == "bool":
-            if raw not in _YES_NO:
-                raise ValueError
-            return _YES_NO[raw]
-        if f.value == "date":
-            return date.fromisoformat(raw[:10]).isoformat()
-        if f.value == "geo":
-            parts = [float(p) for p in raw.split()]
+    elif kind == "bool":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            try:
+                return _YES_NO[raw]
+            except KeyError:
+                raise wrong_type() from None
+    elif kind == "date":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            try:
+                return date.fromisoformat(raw[:10]).isoformat()
+            except ValueError:
+                raise wrong_type() from None
+    elif kind == "geo":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            try:
+                parts = [float(p) for p in raw.split()]
+            except ValueError:
+                raise wrong_type() from None
             if len(parts) < 2 or not all(math.isfinite(p) for p in parts):
-                raise ValueError
+                raise wrong_type()
             parts += [0.0] * (4 - len(parts))
             return {"lat": parts[0], "lon": parts[1], "alt": parts[2], "accuracy": parts[3]}
-    except ValueError:
-        raise _fail(f, f"expected a value of type {f.value}") from None
-    if f.value == "file":
-        if not _FILE_NAME.match(raw) or raw in (".", ".."):
-            raise _fail(f, "the attachment name must be a bare file name")
-        if raw not in attachments:
-            attachments.append(raw)
-        return raw
-    _check_code(f, raw)
-    return raw
+    elif kind == "file":
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            if not _FILE_NAME.match(raw) or raw in (".", ".."):
+                raise _fail(f, "the attachment name must be a bare file name")
+            if raw not in attachments:
+                attachments.append(raw)
+            return raw
+    elif allowed is not None:
+        def convert(raw, attachments):
+            if raw is None:
+                return None
+            if raw not in allowed:
+                raise _not_a_code(f, raw)
+            return raw
+    else:
+        def convert(raw, attachments):
+            return raw
+    return convert
 
 
-def _check_code(f: Field, value: str) -> None:
-    if f.type in ("select_one", "select_multiple") and f.choices and value not in codes.code_list(f.choices):
-        raise _fail(f, f"{value[:40]!r} is not a code of list {f.choices!r}")
-
-
-def _assign(target: dict, path: str, value) -> None:
+def _target(path: str) -> str | tuple[str | None, tuple[str, ...], str]:
+    """Where a value goes: the key itself for a plain key, ``(append_key, (), "")`` for ``key+``,
+    else ``(None, parents, leaf)``."""
     if path.endswith("+"):
-        if value is not None:
-            target.setdefault(path[:-1], []).append(value)
-        return
+        return path[:-1], (), ""
     *parents, leaf = path.split(".")
-    for part in parents:
-        target = target.setdefault(part, {})
-    target[leaf] = value
+    return (None, tuple(parents), leaf) if parents else leaf
+
+
+_OUTSIDE_REPEAT = object()  # a repeat's field met outside any repeat entry
+
+# How the reader converts a field's text: inline for the common kinds, else ``convert(raw, attachments)``.
+_AS_TEXT, _AS_CODE, _AS_BOOL, _AS_NUMBER, _CALL = range(5)
+
+
+def _field_action(f: Field, keep: bool) -> tuple:
+    """``(how, allowed codes, convert, keep, name, field, top, in_entry)`` for the reader; ``top`` and
+    ``in_entry`` are where the value goes outside a repeat / in a repeat entry: None (nowhere),
+    ``_OUTSIDE_REPEAT`` (an error) or a ``_target``."""
+    allowed = _codes_of(f)
+    if f.value == "str":
+        how = _AS_TEXT if allowed is None else _AS_CODE
+    elif f.value == "bool":
+        how = _AS_BOOL
+    elif f.value == "float":
+        how = _AS_NUMBER
+    else:
+        how = _CALL
+    top = in_entry = None
+    if f.record is not None:
+        if "[]." in f.record:
+            top, in_entry = _OUTSIDE_REPEAT, _target(f.record.split("[].", 1)[1])
+        else:
+            top = _target(f.record)
+    return (how, allowed, _converter(f), keep, f.name, f, top, in_entry)
+
+
+def _runs(defaults: list[tuple[tuple[str, ...], str, bool]]) -> tuple:
+    """Consecutive defaults with the same parents grouped: ``((parents, ((leaf, is_list), ...)), ...)``."""
+    out: list[tuple[tuple[str, ...], list]] = []
+    for parents, leaf, is_list in defaults:
+        if not out or out[-1][0] != parents:
+            out.append((parents, []))
+        out[-1][1].append((leaf, is_list))
+    return tuple((parents, tuple(leaves)) for parents, leaves in out)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything parsing a form needs, from the catalog: what to do with each element name, the
+    defaults ``_complete`` gives, the entity properties and whether the form asks for risks."""
+
+    fields: dict[str, Field]
+    field_actions: dict[str, tuple]   # names of fields (not repeats, not "meta")
+    repeats: dict[str, str | None]    # repeat group name -> record list
+    entry_meta: tuple | None          # what "meta" is inside a repeat entry (a field's action, or None)
+    top_defaults: tuple               # _runs(...)
+    entry_defaults: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]
+    entity_props: tuple[tuple[str, str], ...]
+    has_risks: bool
 
 
 @lru_cache(maxsize=None)
-def _form_fields(form_id: str) -> tuple[dict[str, Field], dict[str, Group]]:
+def _plan(form_id: str) -> _Plan:
     fields: dict[str, Field] = {}
-    repeats: dict[str, Group] = {}
+    groups_: dict[str, Group] = {}
     for groups, f in fields_of(form_id):
         if f.name in fields:
             raise SubmissionParseError(f"catalog error: {f.name!r} appears twice in {form_id}")
         fields[f.name] = f
         for g in groups:
             if g.repeat:
-                repeats[g.name] = g
-    return fields, repeats
+                groups_[g.name] = g
+    entity_props = tuple((f.name, f.entity) for f in fields.values() if f.entity) if FORMS[form_id].entity else ()
+    kept = {name for name, _ in entity_props} | {"risks", "risk_disaster", "risk_note"}
+    field_actions = {name: _field_action(f, name in kept) for name, f in fields.items() if name not in groups_}
+    entry_meta = field_actions.pop("meta", None)
+    top_defaults = []
+    for f in fields.values():
+        if f.record and "[]." not in f.record and not f.record.endswith("+"):
+            *parents, leaf = f.record.split(".")
+            top_defaults.append((tuple(parents), leaf, f.value == "list"))
+        elif f.record and f.record.endswith("+"):
+            top_defaults.append(((), f.record[:-1], True))
+    entry_defaults = tuple(
+        (g.record, tuple((f.record.split("[].", 1)[1], f.value == "list") for f in fields.values()
+                         if f.record and f.record.startswith(g.record + "[].")))
+        for g in groups_.values())
+    return _Plan(fields, field_actions, {name: g.record for name, g in groups_.items()}, entry_meta,
+                 _runs(top_defaults), entry_defaults, entity_props, "risks" in fields)
 
 
 class _Reader:
-    def __init__(self, form_id: str):
-        self.form_id = form_id
-        self.fields, self.repeats = _form_fields(form_id)
-        self.flat: dict[str, object] = {}
-        self.raw: dict[str, str | None] = {}
+    """Walks the instance once, in document order, converting and placing every field's value.
+
+    Same order and precedence as ever: ``meta`` outside repeats is skipped, a repeat's element
+    opens an entry (appended to its list once read), a field's element without children is read,
+    any other element with children is walked into. The first error met in that order is raised."""
+
+    def __init__(self, plan: _Plan):
+        self.plan = plan
+        self.kept: dict[str, str | None] = {}     # raw text of entity and risk fields (outside repeats)
+        self.values: dict[str, object] = {}       # their converted values
         self.attachments: list[str] = []
 
-    def read(self, el: Element, record: dict, item: dict | None = None, depth: int = 0) -> None:
+    def read(self, el, record: dict, entry: dict | None = None, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
             raise SubmissionParseError(f"the instance nests deeper than {MAX_DEPTH} levels")
+        plan = self.plan
+        field_actions = plan.field_actions
+        repeats = plan.repeats
         for child in el:
-            name = _local(child.tag)
-            if name == "meta" and item is None:
-                continue
-            if name in self.repeats:
-                group = self.repeats[name]
-                entry: dict = {}
+            name = child.tag
+            action = field_actions.get(name)
+            if action is None:
+                if name.__class__ is not str:
+                    continue  # not an element (only the ElementTree fallback could give one)
+                if name[:1] == "{":
+                    name = name[name.rindex("}") + 1:]
+                    action = field_actions.get(name)
+                if action is None:
+                    if name == "meta" and entry is None:
+                        continue
+                    if name in repeats:
+                        new_entry: dict = {}
+                        self.read(child, record, new_entry, depth + 1)
+                        record.setdefault(repeats[name], []).append(new_entry)
+                        continue
+                    if name == "meta":
+                        action = plan.entry_meta
+                    if action is None:
+                        if len(child):
+                            self.read(child, record, entry, depth + 1)
+                        continue
+            if len(child):
                 self.read(child, record, entry, depth + 1)
-                record.setdefault(group.record, []).append(entry)
-            elif name in self.fields and len(child) == 0:
-                f = self.fields[name]
-                value = _convert(f, _text(child), self.attachments)
-                if item is None:
-                    self.flat[name] = value
-                    self.raw[name] = _text(child)
-                if f.record is None:
-                    continue
-                if "[]." in f.record:
-                    if item is None:
-                        raise _fail(f, "a repeat field appears outside its repeat")
-                    _assign(item, f.record.split("[].", 1)[1], value)
-                elif item is None:
-                    _assign(record, f.record, value)
-            elif len(child):
-                self.read(child, record, item, depth + 1)
+                continue
+            how, allowed, convert, keep, name, f, top, in_entry = action
+            raw = child.text
+            if raw is not None:
+                raw = raw.strip() or None
+            if raw is None:
+                value = None if how != _CALL else convert(None, self.attachments)
+            elif how == _AS_BOOL:
+                value = _YES_NO.get(raw)
+                if value is None:
+                    raise _fail(f, "expected a value of type bool")
+            elif how == _AS_CODE:
+                if raw not in allowed:
+                    raise _not_a_code(f, raw)
+                value = raw
+            elif how == _AS_NUMBER:
+                try:
+                    number = float(raw)
+                except ValueError:
+                    raise _fail(f, "expected a value of type float") from None
+                if number - number != 0.0:  # inf or nan
+                    raise _fail(f, "expected a value of type float")
+                value = int(number) if number.is_integer() and "." not in raw else number
+            elif how == _AS_TEXT:
+                value = raw
+            else:
+                value = convert(raw, self.attachments)
+            if entry is None:
+                if keep:
+                    self.values[name] = value
+                    self.kept[name] = raw
+                target = top
+                into = record
+            else:
+                target = in_entry
+                into = entry
+            if target is None:
+                continue
+            if target.__class__ is str:
+                into[target] = value
+                continue
+            if target is _OUTSIDE_REPEAT:
+                raise _fail(f, "a repeat field appears outside its repeat")
+            append_key, parents, leaf = target
+            if append_key is not None:
+                if value is not None:
+                    into.setdefault(append_key, []).append(value)
+                continue
+            for part in parents:
+                into = into.setdefault(part, {})
+            into[leaf] = value
 
 
-def _risks(flat: dict) -> list[dict]:
+def _risks(values: dict) -> list[dict]:
     out = []
-    for code in flat.get("risks") or []:
+    for code in values.get("risks") or []:
         out.append({"code": code,
-                    "disaster": flat.get("risk_disaster") if code == "natural_disaster" else None,
-                    "note": flat.get("risk_note") if code == "other" else None})
+                    "disaster": values.get("risk_disaster") if code == "natural_disaster" else None,
+                    "note": values.get("risk_note") if code == "other" else None})
     if len(out) > codes.MAX_RISKS:
         raise SubmissionParseError(f"field 'risks': more than {codes.MAX_RISKS} risks")
     return out
 
 
-def _entity(meta: Element | None, reader: _Reader, form_id: str) -> dict | None:
+def _entity(meta, reader: _Reader, plan: _Plan) -> dict | None:
     el = _child(meta, "entity") if meta is not None else None
     if el is None:
         return None
@@ -197,10 +446,10 @@ def _entity(meta: Element | None, reader: _Reader, form_id: str) -> dict | None:
     if entity_id.startswith("uuid:"):
         entity_id = entity_id[5:]
     props = {}
-    if FORMS[form_id].entity:
-        for f in reader.fields.values():
-            if f.entity and f.name in reader.raw:
-                props[f.entity] = reader.raw[f.name] or ""
+    kept = reader.kept
+    for name, prop in plan.entity_props:
+        if name in kept:
+            props[prop] = kept[name] or ""
     return {"dataset": el.get("dataset"), "id": entity_id or None,
             "create": (el.get("create") or "").lower() in truthy,
             "update": (el.get("update") or "").lower() in truthy,
@@ -216,12 +465,7 @@ def parse_submission(xml_bytes: bytes | str) -> ParsedSubmission:
         raise SubmissionParseError("the submission is empty")
     if len(xml_bytes) > MAX_BYTES:
         raise SubmissionParseError(f"the submission XML is larger than {MAX_BYTES} bytes")
-    try:
-        root = fromstring(xml_bytes, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise SubmissionParseError(f"unsafe XML refused ({type(exc).__name__})") from None
-    except ParseError as exc:
-        raise SubmissionParseError(f"the submission is not well-formed XML: {exc}") from None
+    root = _root(xml_bytes)
     form_id = root.get("id")
     if not form_id:
         raise SubmissionParseError("the root element has no form id attribute")
@@ -232,37 +476,37 @@ def parse_submission(xml_bytes: bytes | str) -> ParsedSubmission:
     if not instance_id:
         raise SubmissionParseError("meta/instanceID is missing")
     deprecated_id = _text(_child(meta, "deprecatedID"))
-    reader = _Reader(form_id)
-    record: dict = {"form_id": form_id, "form_version": root.get("version"), "instance_id": instance_id,
+    plan = _plan(form_id)
+    reader = _Reader(plan)
+    form_version = root.get("version")
+    record: dict = {"form_id": form_id, "form_version": form_version, "instance_id": instance_id,
                     "deprecated_id": deprecated_id}
     reader.read(root, record)
-    _complete(record, reader)
-    entity = _entity(meta, reader, form_id)
+    _complete(record, reader, plan)
+    entity = _entity(meta, reader, plan)
     if record.get("entity_id") is None and entity and entity.get("id"):
         record["entity_id"] = entity["id"]
     record.setdefault("entity_id", None)
-    return ParsedSubmission(form_id, root.get("version"), instance_id, deprecated_id,
+    return ParsedSubmission(form_id, form_version, instance_id, deprecated_id,
                             _text(_child(meta, "instanceName")), entity, tuple(reader.attachments), record)
 
 
-def _complete(record: dict, reader: _Reader) -> None:
+def _complete(record: dict, reader: _Reader, plan: _Plan) -> None:
     """Give every field the form carries a place in the record (None / [] when unanswered)."""
-    for f in reader.fields.values():
-        if f.record and "[]." not in f.record and not f.record.endswith("+"):
-            target = record
-            *parents, leaf = f.record.split(".")
-            for part in parents:
-                target = target.setdefault(part, {})
-            target.setdefault(leaf, [] if f.value == "list" else None)
-        elif f.record and f.record.endswith("+"):
-            record.setdefault(f.record[:-1], [])
-    for group in reader.repeats.values():
-        entries = record.setdefault(group.record, [])
+    for parents, leaves in plan.top_defaults:
+        target = record
+        for part in parents:
+            target = target.setdefault(part, {})
+        for leaf, is_list in leaves:
+            if leaf not in target:
+                target[leaf] = [] if is_list else None
+    for key, defaults in plan.entry_defaults:
+        entries = record.setdefault(key, [])
         for entry in entries:
-            for f in reader.fields.values():
-                if f.record and f.record.startswith(group.record + "[]."):
-                    entry.setdefault(f.record.split("[].", 1)[1], [] if f.value == "list" else None)
-            if group.record == "members" and entry.get("coresident") is None:
+            for name, is_list in defaults:
+                if name not in entry:
+                    entry[name] = [] if is_list else None
+            if key == "members" and entry.get("coresident") is None:
                 entry["coresident"] = True
-    if "risks" in reader.fields:
-        record["risks"] = _risks(reader.flat)
+    if plan.has_risks:
+        record["risks"] = _risks(reader.values)

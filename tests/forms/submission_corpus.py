@@ -323,7 +323,7 @@ _TEXT_POOL = ODD_NUMBERS + ODD_DATES + ODD_GEO + (
 
 
 def _leaves(root: etree._Element) -> list[etree._Element]:
-    return [el for el in root.iter() if isinstance(el.tag, str) and len(el) == 0]
+    return [el for el in root.iter() if isinstance(el.tag, str) and len(el) == 0] or [root]
 
 
 def _elements(root: etree._Element) -> list[etree._Element]:
@@ -389,6 +389,8 @@ def _mutate_tree(root: etree._Element, rng: random.Random) -> str:
 
 
 def _mutate_bytes(data: bytes, rng: random.Random) -> bytes:
+    if not data:
+        return b"<data/>"
     op = rng.randrange(6)
     if op == 0:
         return data[:rng.randrange(len(data))]

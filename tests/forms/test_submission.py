@@ -132,3 +132,116 @@ def test_deep_nesting_is_refused_not_a_crash():
           b"<meta><instanceID>uuid:1</instanceID></meta></data>"
     with pytest.raises(SubmissionParseError, match="nests deeper"):
         parse_submission(xml)
+
+
+# -- hostile documents: refused with SubmissionParseError, never expanded, fetched, hung or crashed --
+
+def _refused(xml: bytes, message: str) -> str:
+    with pytest.raises(SubmissionParseError, match=message) as err:
+        parse_submission(xml)
+    return str(err.value)
+
+
+def test_billion_laughs_is_refused_without_expansion():
+    levels = b"".join(b'<!ENTITY e%d "%s">' % (k, b"&e%d;" % (k - 1) * 10) for k in range(1, 20))
+    xml = (b'<?xml version="1.0"?><!DOCTYPE data [<!ENTITY e0 "lol">' + levels + b']>'
+           b'<data id="self_declaration"><head><head_name>&e19;</head_name></head>'
+           b'<meta><instanceID>uuid:1</instanceID></meta></data>')
+    _refused(xml, r"unsafe XML refused \(DTDForbidden\)")
+
+
+def test_quadratic_blowup_is_refused():
+    xml = (b'<!DOCTYPE data [<!ENTITY a "' + b"x" * 100_000 + b'">]><data id="self_declaration"><head>'
+           b"<head_name>" + b"&a;" * 20_000 + b"</head_name></head><meta><instanceID>u</instanceID></meta></data>")
+    _refused(xml, "unsafe XML refused")
+
+
+def test_external_entities_and_dtds_are_never_fetched():
+    import socket
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.setblocking(False)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/x".encode()
+    body = b'<data id="self_declaration"><head><head_name>&x;</head_name></head><meta><instanceID>u</instanceID></meta></data>'
+    docs = [b'<!DOCTYPE data SYSTEM "' + url + b'.dtd">' + body.replace(b"&x;", b"a"),
+            b'<!DOCTYPE data [<!ENTITY x SYSTEM "' + url + b'.txt">]>' + body,
+            b'<!DOCTYPE data [<!ENTITY % p SYSTEM "' + url + b'.ent"> %p;]>' + body,
+            b'<!DOCTYPE data [<!ENTITY x SYSTEM "file:///etc/passwd">]>' + body,
+            b'<!DOCTYPE data PUBLIC "-//X//Y" "' + url + b'.dtd">' + body.replace(b"&x;", b"a"),
+            # malformed after the DOCTYPE: lxml refuses it, the expat fallback must still not fetch
+            b'<!DOCTYPE data SYSTEM "' + url + b'.dtd">' + body + b"<junk",
+            b'<!DOCTYPE data [<!ENTITY x SYSTEM "' + url + b'.txt">]>' + body.replace(b"</data>", b"")]
+    try:
+        for xml in docs:
+            message = _refused(xml, "unsafe XML refused")
+            assert "root:" not in message
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # nobody connected
+    finally:
+        listener.close()
+
+
+def test_plain_doctype_is_refused():
+    _refused(b"<!DOCTYPE data>" + SELF_DECLARATION.split("?>", 1)[1].encode(), "unsafe")
+
+
+def test_undefined_entities_are_not_well_formed():
+    _refused(SELF_DECLARATION.replace("赵六", "&nbsp;").encode(), "not well-formed XML: undefined entity")
+
+
+def test_xinclude_is_not_processed():
+    xml = SELF_DECLARATION.replace(
+        "<head_name>赵六</head_name>",
+        '<head_name/><xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="/etc/passwd" parse="text"/>')
+    assert parse_submission(xml).record["head_name"] is None
+
+
+def test_very_deep_nesting_within_the_size_limit_is_refused_not_a_crash():
+    depth = (forms.submission.MAX_BYTES - 200) // 7
+    xml = (b"<data id='self_declaration'><meta><instanceID>uuid:1</instanceID></meta>" + b"<g>" * depth
+           + b"</g>" * depth + b"</data>")
+    assert len(xml) <= forms.submission.MAX_BYTES
+    _refused(xml, "nests deeper than 32 levels")
+
+
+def test_encodings_expat_cannot_read_are_refused_not_a_crash():
+    for declared, body in (("GBK", SELF_DECLARATION.split("?>", 1)[1].encode("gbk")),
+                           ("x-no-such-encoding", SELF_DECLARATION.split("?>", 1)[1].encode())):
+        _refused(f'<?xml version="1.0" encoding="{declared}"?>'.encode() + body, "not well-formed XML")
+
+
+def test_other_encodings_expat_reads_still_parse():
+    body = SELF_DECLARATION.split("?>", 1)[1]
+    utf16 = '<?xml version="1.0" encoding="UTF-16"?>'.encode("utf-16") + body.encode("utf-16")[2:]
+    assert parse_submission(utf16).record["head_name"] == "赵六"
+    latin = body.replace("赵六", "Zhao é").replace("二组", "2").replace("房屋进水", "x").replace("自主申报-", "")
+    parsed = parse_submission(b'<?xml version="1.0" encoding="ISO-8859-1"?>' + latin.encode("latin-1"))
+    assert parsed.record["head_name"] == "Zhao é"
+
+
+def test_large_values_and_many_attributes_parse():
+    big = "说" * 1_000_000
+    xml = SELF_DECLARATION.replace("<decl_description/>", f"<decl_description>{big}</decl_description>")
+    xml = xml.replace('version="2026.abc"', 'version="2026.abc" ' + " ".join(f'a{k}="{k}"' for k in range(5000)))
+    assert parse_submission(xml).record["self_declaration"]["description"] == big
+
+
+def test_common_documents_take_the_lxml_path_and_others_the_fallback():
+    from lxml import etree
+    root = forms.submission._root(SELF_DECLARATION.encode())
+    assert isinstance(root, etree._Element)
+    deep = b"<data id='self_declaration'>" + b"<g>" * 300 + b"</g>" * 300 + b"</data>"  # beyond libxml2's 256
+    assert not isinstance(forms.submission._root(deep), etree._Element)
+    latin = b'<?xml version="1.0" encoding="ISO-8859-1"?><data id="self_declaration"/>'
+    assert not isinstance(forms.submission._root(latin), etree._Element)
+
+
+def test_parsing_in_threads_gives_the_same_records():
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+    docs = [(Path(__file__).parent / "data" / "household_survey_instance.xml").read_bytes(),
+            SELF_DECLARATION.encode(), AUTH.format(thumb="t.jpg").encode()] * 40
+    expected = [parse_submission(d).record for d in docs]
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda d: parse_submission(d).record, docs)) == expected
