@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -23,7 +23,7 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 @dataclass(frozen=True)
 class StoredBlob:
     sha256: str
-    md5: str
+    md5: str | None   # None when the caller asked not to compute it
     size: int
 
 
@@ -34,6 +34,8 @@ class BlobStore:
         self.root.mkdir(parents=True, exist_ok=True)
         self._tmp = self.root / "tmp"
         self._tmp.mkdir(exist_ok=True)
+        self._root_str = str(self.root)
+        self._tmp_str = str(self._tmp)
 
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
@@ -49,67 +51,91 @@ class BlobStore:
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
 
-    def put_bytes(self, data: bytes) -> StoredBlob:
+    def put_bytes(self, data: bytes, *, md5: bool = True) -> StoredBlob:
+        """Store `data`; with md5=False the returned `md5` is None (not computed)."""
         sha = hashlib.sha256(data).hexdigest()
-        blob = StoredBlob(sha, hashlib.md5(data, usedforsecurity=False).hexdigest(), len(data))
-        if self.exists(sha):
-            self._confirm(sha)
+        blob = StoredBlob(sha, hashlib.md5(data, usedforsecurity=False).hexdigest() if md5 else None, len(data))
+        directory, final = self._location(sha)
+        if os.path.exists(final):
+            self._confirm(directory)
             return blob
-        fd, tmp = tempfile.mkstemp(dir=self._tmp)
+        fd, tmp = self._temp()
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                self._sync_file(fh)
-            self._publish(tmp, sha)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            if self.fsync:
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        self._publish(tmp, directory, final)
         return blob
 
-    def put_stream(self, stream: BinaryIO) -> StoredBlob:
-        sha, md5, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False), 0
-        fd, tmp = tempfile.mkstemp(dir=self._tmp)
+    def put_stream(self, stream: BinaryIO, *, md5: bool = True) -> StoredBlob:
+        """Store what `stream` yields; with md5=False the returned `md5` is None (not computed)."""
+        sha, md5_hash, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False) if md5 else None, 0
+        fd, tmp = self._temp()
         try:
-            with os.fdopen(fd, "wb") as fh:
-                while chunk := stream.read(CHUNK):
-                    sha.update(chunk)
-                    md5.update(chunk)
-                    size += len(chunk)
-                    fh.write(chunk)
-                self._sync_file(fh)
-            digest = sha.hexdigest()
-            if self.exists(digest):
-                self._confirm(digest)
-            else:
-                self._publish(tmp, digest)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        return StoredBlob(digest, md5.hexdigest(), size)
+            while chunk := stream.read(CHUNK):
+                sha.update(chunk)
+                if md5_hash is not None:
+                    md5_hash.update(chunk)
+                size += len(chunk)
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+            if self.fsync:
+                os.fsync(fd)
+        except BaseException:
+            os.close(fd)
+            os.unlink(tmp)
+            raise
+        os.close(fd)
+        digest = sha.hexdigest()
+        directory, final = self._location(digest)
+        if os.path.exists(final):
+            os.unlink(tmp)
+            self._confirm(directory)
+        else:
+            self._publish(tmp, directory, final)
+        return StoredBlob(digest, md5_hash.hexdigest() if md5_hash is not None else None, size)
 
-    def _sync_file(self, fh: BinaryIO) -> None:
-        fh.flush()
-        if self.fsync:
-            os.fsync(fh.fileno())
+    def _location(self, sha: str) -> tuple[str, str]:
+        directory = f"{self._root_str}/{sha[:2]}/{sha[2:4]}"
+        return directory, f"{directory}/{sha}"
 
-    def _confirm(self, sha: str) -> None:
+    def _temp(self) -> tuple[int, str]:
+        tmp = f"{self._tmp_str}/{secrets.token_hex(12)}.tmp"
+        return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600), tmp
+
+    def _confirm(self, directory: str) -> None:
         """Another writer may have renamed the blob without its directory fsync yet: sync it here."""
         if self.fsync:
-            _fsync_dir(self.path(sha).parent)
+            _fsync_dir(directory)
 
-    def _publish(self, tmp: str, sha: str) -> None:
-        final = self.path(sha)
-        created = not final.parent.exists()
-        final.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, final)
+    def _publish(self, tmp: str, directory: str, final: str) -> None:
+        """Rename the synced temp file into place; the directory entries are synced before returning."""
+        try:
+            created = False
+            if not os.path.isdir(directory):
+                os.makedirs(directory, exist_ok=True)
+                created = True
+            os.replace(tmp, final)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
         if self.fsync:
-            _fsync_dir(final.parent)
+            _fsync_dir(directory)
             if created:  # new fan-out directories must be durable too
-                _fsync_dir(final.parent.parent)
-                _fsync_dir(self.root)
+                _fsync_dir(os.path.dirname(directory))
+                _fsync_dir(self._root_str)
 
 
-def _fsync_dir(path: Path) -> None:
+def _fsync_dir(path: str | os.PathLike[str]) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
     try:
         os.fsync(fd)

@@ -49,6 +49,8 @@ def main() -> None:
     parser.add_argument("--photo-kb", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the timed requests")
     parser.add_argument("--top", type=int, default=40)
+    parser.add_argument("--post", type=int, help="post only this many of the N generated submissions (for "
+                        "instruction counts: run under callgrind with two values, divide the difference)")
     args = parser.parse_args()
 
     data_dir = Path(tempfile.mkdtemp(prefix="shoudi-webcpu-"))
@@ -104,13 +106,15 @@ def main() -> None:
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
-        for body, ctype in bodies[20:]:
+        timed = bodies[20:] if args.post is None else bodies[20:20 + args.post]
+        for body, ctype in timed:
             post(body, ctype)
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
-        print(f"web_cpu {args.db} {'photo' if args.photo else 'no photo'} N={args.n}: "
-              f"CPU {cpu / args.n * 1000:.2f} ms/submission, wall {wall / args.n * 1000:.2f} ms/submission"
+        n = len(timed)
+        print(f"web_cpu {args.db} {'photo' if args.photo else 'no photo'} N={n}: "
+              f"CPU {cpu / n * 1000:.2f} ms/submission, wall {wall / n * 1000:.2f} ms/submission"
               + (" (profiled)" if profiler else ""))
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)

@@ -27,3 +27,34 @@ def test_put_read_dedupe(tmp_path):
 def test_paths_only_from_digests(tmp_path, bad):
     with pytest.raises(ValueError):
         BlobStore(tmp_path).path(bad)
+
+
+def test_md5_is_optional(tmp_path):
+    store = BlobStore(tmp_path, fsync=True)
+    a = store.put_bytes(b"no md5", md5=False)
+    b = store.put_stream(io.BytesIO(b"no md5 either"), md5=False)
+    assert a.md5 is None and b.md5 is None
+    assert a.sha256 == hashlib.sha256(b"no md5").hexdigest() and store.read(b.sha256) == b"no md5 either"
+    assert store.put_stream(io.BytesIO(b"no md5")).md5 == hashlib.md5(b"no md5").hexdigest()  # stored once
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_a_failing_stream_leaves_nothing_behind(tmp_path):
+    class Broken(io.BytesIO):
+        def read(self, *args):  # noqa: ANN002, ANN202
+            if self.tell():
+                raise OSError("client went away")
+            return super().read(4)
+
+    store = BlobStore(tmp_path, fsync=True)
+    with pytest.raises(OSError):
+        store.put_stream(Broken(b"partial upload"))
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_blobs_sharing_a_fan_out_directory(tmp_path):
+    store = BlobStore(tmp_path, fsync=True)
+    stored = [store.put_bytes(str(i).encode()) for i in range(600)]  # some share ab/ or ab/cd/
+    assert all(store.read(s.sha256) == str(i).encode() for i, s in enumerate(stored))
+    assert len({s.sha256[:2] for s in stored}) < 600
