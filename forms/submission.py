@@ -4,9 +4,13 @@ The bytes come from the network. They are parsed with lxml's hardened parser (no
 entity resolved, no network, libxml2's default size and depth limits) and a document that declares
 a DTD is refused, so no entity is ever defined, let alone expanded. A document lxml refuses, or one
 in an encoding other than UTF-8 or an XML version other than 1.0, is re-read by expat (DOCTYPE
-refused) and ElementTree, the parser this module used before: so every document gets the answer
-and the error message it always got (tests/forms/test_submission_corpus.py checks it against the
-old parser), and only the common case takes the fast path.
+refused) and ElementTree, the parser this module used before: so a document gets the answer and
+the error message it always got (tests/forms/test_submission_corpus.py checks it against the old
+parser), and only the common case takes the fast path. One known difference: libxml2 follows the
+XML 1.0 fifth edition's name characters and expat the older tables, so an element, attribute or
+processing-instruction name with a non-ASCII letter only the fifth edition allows (``<aǉ/>``) is
+now accepted, and ignored like any name the form does not have, where expat refused the document
+as not well-formed. Field names are ASCII, and neither Collect nor Enketo writes such names.
 
 Field values are converted by the catalog's types, select values are checked against
 ``scoring.codes``, and attachment names must be bare file names. Everything a form needs for that
