@@ -33,14 +33,25 @@ Public API
     GB 11643 helpers: ``check_digit``, ``is_valid``, ``birth_date``, ``sex``, ``normalize``.
 ``codes``
     The shared vocabulary.
+``IMPLEMENTATION`` / ``IMPLEMENTATION_REASON``
+    ``"compiled"`` when the mypyc-compiled modules of the hot path run (built at install time into
+    ``scoring/_native/``, used only while they match the sources), else ``"pure"``; and why
+    (see ``scoring/_loader.py``; ``SHOUDI_SCORING_PURE=1`` forces pure Python).
 """
 from __future__ import annotations
 
-from . import codes, idcard
-from .assessment import Assessment, assess
-from .findings import Finding
-from .policy import SETTINGS, Policy, PolicyError, PolicyNotFound, list_policies, load_policy
-from .rules import RULES, Rule
+from . import _loader
 
-__all__ = ["assess", "Assessment", "Finding", "load_policy", "list_policies", "Policy",
+_loader.install()
+IMPLEMENTATION: str = _loader.implementation
+IMPLEMENTATION_REASON: str = _loader.reason
+
+from . import codes, idcard  # noqa: E402 - after the loader chose the implementation
+from .assessment import Assessment, assess  # noqa: E402
+from .findings import Finding  # noqa: E402
+from .policy import (SETTINGS, Policy, PolicyError, PolicyNotFound, list_policies,  # noqa: E402
+                     load_policy)
+from .rules import RULES, Rule  # noqa: E402
+
+__all__ = ["IMPLEMENTATION", "IMPLEMENTATION_REASON", "assess", "Assessment", "Finding", "load_policy", "list_policies", "Policy",
            "PolicyNotFound", "PolicyError", "SETTINGS", "RULES", "Rule", "idcard", "codes"]

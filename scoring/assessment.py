@@ -5,6 +5,7 @@ Pure: the same record, policy, history and date always give the same Assessment.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from . import category as _category
 from . import elimination as _elimination
@@ -29,6 +30,26 @@ class Assessment:
                  "household_type", "income", "spending", "guarantees", "category",
                  "alleviated_class", "relative_poverty", "hardship", "risks_declared",
                  "risks_inferred", "elimination", "_raw", "_findings", "_overrides")
+    region_code: Any
+    year: Any
+    policy_version: Any
+    floor: Any
+    floor_source: Any
+    as_of: date
+    household_type: Any
+    income: dict
+    spending: dict
+    guarantees: dict
+    category: Any
+    alleviated_class: Any
+    relative_poverty: Any
+    hardship: Any
+    risks_declared: list
+    risks_inferred: list
+    elimination: Any
+    _raw: list
+    _findings: list[Finding] | None
+    _overrides: Any
 
     @property
     def findings(self) -> list[Finding]:
@@ -39,7 +60,7 @@ class Assessment:
         return self._findings
 
     @property
-    def per_capita(self):
+    def per_capita(self) -> Any:
         return self.income["per_capita"]
 
     @property
@@ -96,7 +117,7 @@ class Assessment:
 
 
 def _survey_date(record: dict) -> date | None:
-    survey = record.get("survey_date")
+    survey: Any = record.get("survey_date")
     if survey.__class__ is str:
         try:
             return date.fromisoformat(survey[:10])
@@ -112,9 +133,9 @@ def _as_of(record: dict, as_of) -> tuple[date, bool]:
         return (survey, True) if survey else (date.today(), False)
     if not isinstance(as_of, date):
         raise TypeError("as_of must be a datetime.date")
-    survey = record.get("survey_date")
-    ok = (survey.__class__ is str and len(survey) >= 10 and survey[4] == "-"
-          and survey[:4].isdigit() and survey[5:7].isdigit() and "01" <= survey[5:7] <= "12")
+    raw: Any = record.get("survey_date")
+    ok = (raw.__class__ is str and len(raw) >= 10 and raw[4] == "-"
+          and raw[:4].isdigit() and raw[5:7].isdigit() and "01" <= raw[5:7] <= "12")
     return as_of, ok
 
 
@@ -129,7 +150,8 @@ def _apply_overrides(findings: list, overrides) -> None:
             f.override = {"reason": o["reason"], "by": o.get("by"), "on": o.get("on")}
 
 
-def assess(record: dict, policy, history: dict | None = None, as_of: date | None = None) -> Assessment:
+def assess(record: dict, policy, history: dict | None = None,
+           as_of: Any = None) -> Assessment:  # as_of: date | None (checked in _as_of)
     """Score ``record`` (docs/household-record.md) under ``policy`` at ``as_of``.
 
     ``as_of`` defaults to the record's survey date, else today. ``history`` (format at the end of
@@ -137,6 +159,7 @@ def assess(record: dict, policy, history: dict | None = None, as_of: date | None
     previous net income, and overrides of overridable warnings.
     """
     history = history or {}
+    survey: Any
     when, has_survey = _as_of(record, as_of)
     findings: list = []
     facts = _members.scan(record.get("members") or (), when.isoformat(),

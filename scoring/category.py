@@ -3,13 +3,15 @@ Anhui's three classes of 脱贫户, and Yiyuan's relative-poverty test.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from .income import to_fen
 
 
 _YIYUAN_HARDSHIP = ("illness", "education", "accident")
 
 
-def hardship(income: dict, spending_total: float, policy, previous_net) -> tuple:
+def hardship(income: dict, spending_total: Any, policy, previous_net) -> tuple:
     """(variant, data) when rigid spending or an income drop makes living hard, else (None, {})."""
     net, people = income["net"], income["people"]
     if spending_total and people:
@@ -26,13 +28,13 @@ def hardship(income: dict, spending_total: float, policy, previous_net) -> tuple
     return None, {}
 
 
-def decide(record: dict, income: dict, spending_total: float, guarantees: dict, risks: list,
+def decide(record: dict, income: dict, spending_total: Any, guarantees: dict, risks: list,
            policy, previous_net, findings: list) -> dict:
     """Category code (or None) plus the regional extras; appends the deciding finding."""
     add = findings.append
     pc = income["per_capita"]
     floor = policy.floor
-    out = {"category": None, "alleviated_class": None, "relative_poverty": None,
+    out: dict[str, Any] = {"category": None, "alleviated_class": None, "relative_poverty": None,
            "hardship": None}
     if pc is None:
         add(("CAT-04", "unknown"))

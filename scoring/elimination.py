@@ -118,7 +118,7 @@ def check(record: dict, history: dict, as_of: date, policy, income: dict, guaran
             category = history.get("category")
             std = policy.dibao_standard_annual
             long_taper = category == "unstable" and (not std or (pc is not None and pc <= 1.5 * std))
-            months = g[1] if long_taper else g[0]
-            gradual_until = add_months(as_of, months).isoformat()
-            findings.append(("ELM-09", "taper", {"months": months, "until": gradual_until}))
+            taper = g[1] if long_taper else g[0]
+            gradual_until = add_months(as_of, taper).isoformat()
+            findings.append(("ELM-09", "taper", {"months": taper, "until": gradual_until}))
     return {"eligible": eligible, "blocked_by": blocked, "gradual_exit_until": gradual_until}

@@ -78,7 +78,7 @@ class Finding:
         self.rule_id = rule_id
         self.variant = variant
         self.data = data if data is not None else {}
-        self.override = None  # {"reason", "by", "on"} when a county user overrode it
+        self.override: dict | None = None  # {"reason", "by", "on"} when a county user overrode it
 
     def __repr__(self) -> str:
         return f"Finding({self.rule_id!r}, {self.variant!r}, {self.data!r})"

@@ -5,13 +5,15 @@ Rules GUA-01 … GUA-04.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 DANGEROUS = frozenset(("C", "D"))
 WATER_ITEMS = ("quality", "quantity", "convenience", "reliability")
 
 
-def assess(record: dict, facts, medical_spending: float, policy, findings: list) -> dict:
+def assess(record: dict, facts, medical_spending: Any, policy, findings: list) -> dict:
     g = record.get("guarantees") or {}
     add = findings.append
     return {

@@ -117,4 +117,4 @@ def sex(number: str | None) -> str | None:
 
 def is_placeholder(number: str | None) -> bool:
     """True for placeholder numbers starting "999999" (treated as "no ID")."""
-    return bool(number) and number.startswith(PLACEHOLDER_PREFIX)
+    return bool(number) and number.startswith(PLACEHOLDER_PREFIX)  # type: ignore[union-attr]

@@ -6,10 +6,10 @@ counts it); 人均纯收入 = 家庭纯收入 ÷ 家庭共同生活人口数. Ab
 from __future__ import annotations
 
 from math import floor
+from typing import Any
 
 
-
-def _amount(value) -> float:
+def _amount(value: Any) -> Any:
     if value is None or value == "":
         return 0
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -20,11 +20,11 @@ def _amount(value) -> float:
         raise ValueError(f"not an amount: {value!r}") from None
 
 
-def _slow_total(items, field: str, findings: list) -> float:
+def _slow_total(items: Any, field: str, findings: list) -> Any:
     """Sum with None/strings tolerated; negatives are reported and count 0."""
     if not isinstance(items, dict):
         items = {"": items}
-    total = 0
+    total: Any = 0  # int, or float once a float is added
     for key, v in items.items():
         try:
             v = _amount(v)
@@ -40,7 +40,7 @@ def _slow_total(items, field: str, findings: list) -> float:
     return total
 
 
-def to_fen(x: float) -> float:
+def to_fen(x: Any) -> float:
     """Round yuan to the fen (0.01), half up; much cheaper than ``round(x, 2)``."""
     return floor(x * 100 + 0.5) / 100
 
@@ -68,9 +68,9 @@ _PARTS = ("wage", "business", "business_costs", "property", "transfer", "insuran
 def compute(record: dict, policy, people_count_members: int, findings: list,
             period_month: str) -> dict:
     """The income section of an assessment; appends INC and PLS-12 findings."""
-    inc = record.get("income") or {}
+    inc: dict = record.get("income") or {}
     add = findings.append
-    totals = []
+    totals: list = []
     append = totals.append
     for key in _PARTS:  # inline fast path: non-negative numbers in a dict, or one number
         items = inc.get(key)
@@ -100,7 +100,7 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         "net": net, "wage": wage, "business": business, "business_costs": costs,
         "property": prop, "transfer": transfer, "insurance_payouts": payouts}))
 
-    declared = record.get("people_count")
+    declared: Any = record.get("people_count")
     if declared.__class__ is int and declared > 0:
         people = declared
     else:

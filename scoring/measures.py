@@ -42,6 +42,6 @@ def check(record: dict, history: dict, identified: date | None, as_of: date, mon
     if months >= FIRST_MEASURE_MONTHS and taken:
         for r in record.get("risks") or ():
             code = r.get("code") if isinstance(r, dict) else r
-            needed = RISK_MEASURES.get(code)
+            needed = RISK_MEASURES.get(code)  # type: ignore[arg-type]
             if needed and not taken.intersection(needed):
                 add(("MEA-03", "missing", {"risk": code, "measures": list(needed)}))

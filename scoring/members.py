@@ -5,6 +5,8 @@ the assessment date; a missing birth date is taken from the ID number.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from . import codes
 from .idcard import _date_ok
 
@@ -50,16 +52,27 @@ def is_mobile(phone) -> bool:
 class Facts:
     """What the household's members say, counted once (counters default to 0)."""
 
-    count = coresident = heads = able = working = workers = students = college = 0
-    ill = disabled = dibao = tekun = work_months = 0
-    head_id = None
+    count: int = 0
+    coresident: int = 0
+    heads: int = 0
+    able: int = 0
+    working: int = 0
+    workers: int = 0
+    students: int = 0
+    college: int = 0
+    ill: int = 0
+    disabled: int = 0
+    dibao: int = 0
+    tekun: int = 0
+    work_months: Any = 0  # int or float (sum of the members' work months)
+    head_id: Any = None
 
-    def __init__(self):
-        self.uninsured = []      # (member no, relation, reason)
-        self.out_of_school = []  # (member no, relation, age, dropout reason)
+    def __init__(self) -> None:
+        self.uninsured: list = []      # (member no, relation, reason)
+        self.out_of_school: list = []  # (member no, relation, age, dropout reason)
 
 
-def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Facts:
+def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts:
     """Count member facts and append member-level plausibility findings.
 
     ``as_of_iso``: the assessment date as "YYYY-MM-DD" (ages are whole years at that date).
@@ -69,10 +82,11 @@ def scan(members: list, as_of_iso: str, school_age: tuple, findings: list) -> Fa
     as_md = as_of_iso[5:10]
     age_lo, age_hi = school_age
     add = findings.append
-    seen_ids = {}
+    seen_ids: dict = {}
     spouse_sex = head_sex = None
     n = coresident = able = working = students = heads = 0
-    workers = work_months = college = ill_count = disabled = dibao_count = tekun_count = 0
+    workers = college = ill_count = disabled = dibao_count = tekun_count = 0
+    work_months: Any = 0  # int or float
     for m in members:
         n += 1
         get = m.get

@@ -251,7 +251,8 @@ def _load(region_code: str, year: int, overrides: tuple) -> Policy:
     return Policy(
         region_code=region_code,
         region_name=" ".join(names) if names else "全国",
-        year=year, floor=floor_value, floor_source=floor_source, floor_rule=floor_rule,
+        year=year, floor=floor_value, floor_rule=floor_rule,
+        floor_source=floor_source,  # type: ignore[arg-type]  # always set with the floor
         version=version,
         income_period=settings["income_period"],
         insurance_payouts_count_as_income=bool(settings["insurance_payouts_count_as_income"]),

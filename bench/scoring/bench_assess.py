@@ -6,6 +6,8 @@ Households are generated in chunks (generation is not timed); only ``scoring.ass
 in CPU time of this process (what one core delivers, whatever else runs on the machine) and in wall
 time (which other load on the machine inflates).
 ``--to-dict`` also times ``Assessment.to_dict()`` (JSON-ready output, rendered messages).
+The first line says which implementation ran: ``compiled`` (mypyc build in scoring/_native/) or
+``pure``; ``SHOUDI_SCORING_PURE=1`` forces the pure-Python modules.
 """
 from __future__ import annotations
 
@@ -87,6 +89,7 @@ def main() -> None:
         del batch, pols
         gc.collect()
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"implementation    : {scoring.IMPLEMENTATION} ({scoring.IMPLEMENTATION_REASON})")
     print(f"households scored : {done:,}")
     what = "assess + to_dict" if args.to_dict else "assess"
     print(f"scoring time      : {elapsed:.2f} s wall, {cpu:.2f} s CPU (one process, one core)")
