@@ -118,7 +118,7 @@ class Assessment:
 
 def _survey_date(record: dict) -> date | None:
     survey: Any = record.get("survey_date")
-    if survey.__class__ is str:
+    if type(survey) is str:
         try:
             return date.fromisoformat(survey[:10])
         except ValueError:
@@ -134,7 +134,7 @@ def _as_of(record: dict, as_of) -> tuple[date, bool]:
     if not isinstance(as_of, date):
         raise TypeError("as_of must be a datetime.date")
     raw: Any = record.get("survey_date")
-    ok = (raw.__class__ is str and len(raw) >= 10 and raw[4] == "-"
+    ok = (type(raw) is str and len(raw) >= 10 and raw[4] == "-"
           and raw[:4].isdigit() and raw[5:7].isdigit() and "01" <= raw[5:7] <= "12")
     return as_of, ok
 

@@ -77,7 +77,7 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         if not items:
             append(0)
             continue
-        if items.__class__ is dict:
+        if type(items) is dict:
             vals = items.values()
             try:
                 if min(vals) >= 0:
@@ -85,7 +85,7 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
                     continue
             except TypeError:
                 pass
-        elif (items.__class__ is int or items.__class__ is float) and items >= 0:
+        elif (type(items) is int or type(items) is float) and items >= 0:
             append(items)
             continue
         append(_slow_total(items, key, findings))
@@ -101,7 +101,7 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         "property": prop, "transfer": transfer, "insurance_payouts": payouts}))
 
     declared: Any = record.get("people_count")
-    if declared.__class__ is int and declared > 0:
+    if type(declared) is int and declared > 0:
         people = declared
     else:
         people = people_count_members
@@ -121,6 +121,6 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
         "wage": wage, "business": business, "business_costs": costs, "property": prop,
         "transfer": transfer, "insurance_payouts": payouts, "insurance_counted": counted,
         "net": net, "people": people, "per_capita": per_capita,
-        "previous_net": previous if previous.__class__ in (int, float) else None,
+        "previous_net": previous if type(previous) in (int, float) else None,
         "window": {"from": start, "to": end},
     }

@@ -87,12 +87,16 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
     n = coresident = able = working = students = heads = 0
     workers = college = ill_count = disabled = dibao_count = tekun_count = 0
     work_months: Any = 0  # int or float
+    m: dict
+    ids: str  # the ID number, normalised
+    bs: str
+    rel: Any
+    birth: Any  # values of a member dict: anything
     for m in members:
         n += 1
-        get = m.get
-        rel = get("relation")
-        sex = get("sex")
-        if get("coresident") is not False:
+        rel = m.get("relation")
+        sex = m.get("sex")
+        if m.get("coresident") is not False:
             coresident += 1
         if rel == "head":
             heads += 1
@@ -103,29 +107,31 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
             add(("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
 
         # ---- ID number (PLS-01..03) and birth date
-        birth = get("birth_date")
-        idn = get("id_number")
+        birth = m.get("birth_date")
+        idn = m.get("id_number")
         if rel == "head":
             f.head_id = idn
         if idn:
-            if idn.__class__ is not str or len(idn) != 18 or idn[17] == "x" or idn[0] == " ":
-                idn = str(idn).strip().upper()
-                if len(idn) in (20, 22):
-                    idn = idn[:18]
-            body = idn[:17]
-            if idn[0] == "9" and idn.startswith("999999"):
-                add(("PLS-01", "placeholder", {"member": n, "relation": rel}))
-            elif len(idn) != 18 or not (body.isascii() and body.isdigit()):
-                add(("PLS-01", "format", {"member": n, "relation": rel, "length": len(idn)}))
+            if type(idn) is str and len(idn) == 18 and idn[17] != "x" and idn[0] != " ":
+                ids = idn
             else:
-                if _CHECK_BY_REM[int(body, 13) % 11] != idn[17]:
+                ids = str(idn).strip().upper()
+                if len(ids) in (20, 22):
+                    ids = ids[:18]
+            body = ids[:17]
+            if ids[0] == "9" and ids.startswith("999999"):
+                add(("PLS-01", "placeholder", {"member": n, "relation": rel}))
+            elif len(ids) != 18 or not (body.isascii() and body.isdigit()):
+                add(("PLS-01", "format", {"member": n, "relation": rel, "length": len(ids)}))
+            else:
+                if _CHECK_BY_REM[int(body, 13) % 11] != ids[17]:
                     add(("PLS-01", "check_digit", {"member": n, "relation": rel}))
-                if idn in seen_ids:
-                    add(("PLS-01", "duplicate", {"member": n, "other": seen_ids[idn]}))
+                if ids in seen_ids:
+                    add(("PLS-01", "duplicate", {"member": n, "other": seen_ids[ids]}))
                 else:
-                    seen_ids[idn] = n
-                if not birth or birth.replace("-", "") != idn[6:14]:
-                    y, mo, d = int(idn[6:10]), int(idn[10:12]), int(idn[12:14])
+                    seen_ids[ids] = n
+                if not birth or birth.replace("-", "") != ids[6:14]:
+                    y, mo, d = int(ids[6:10]), int(ids[10:12]), int(ids[12:14])
                     if not _date_ok(y, mo, d):
                         add(("PLS-01", "bad_date", {"member": n, "relation": rel}))
                     else:
@@ -136,21 +142,25 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
                             add(("PLS-02", "mismatch", {
                                 "member": n, "relation": rel, "recorded": birth,
                                 "from_id": from_id}))
-                if sex and (sex == "male") != (idn[16] in _ODD):
+                if sex and (sex == "male") != (ids[16] in _ODD):
                     add(("PLS-03", "mismatch", {
                         "member": n, "relation": rel, "recorded": sex,
                         "from_id": "female" if sex == "male" else "male"}))
-        elif get("id_type", "resident_id") == "resident_id":
+        elif m.get("id_type", "resident_id") == "resident_id":
             add(("PLS-01", "missing", {"member": n, "relation": rel}))
 
         try:
-            age = ay - int(birth[:4]) - (as_md < birth[5:10]) if len(birth) == 10 else None
+            if type(birth) is str:
+                bs = birth
+                age = ay - int(bs[:4]) - (as_md < bs[5:10]) if len(bs) == 10 else None
+            else:
+                age = ay - int(birth[:4]) - (as_md < birth[5:10]) if len(birth) == 10 else None
         except (TypeError, ValueError):
             age = None
 
         # ---- health, labour, schooling
-        health = get("health")
-        if health.__class__ is str:  # comma-joined, as in the national exports
+        health = m.get("health")
+        if type(health) is str:  # comma-joined, as in the national exports
             health = health.split(",")
         if health and health != _HEALTHY:
             ill = False
@@ -161,25 +171,25 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
                     disabled += 1
             if ill:
                 ill_count += 1
-            if get("disability_type") and "disabled" not in health:
+            if m.get("disability_type") and "disabled" not in health:
                 disabled += 1
-        labour = get("labour_skill")
+        labour = m.get("labour_skill")
         if labour in _WORKING:
             working += 1
             if labour != "weak":
                 able += 1
-        wm = get("work_months")
-        if wm or get("work_location"):
+        wm = m.get("work_months")
+        if wm or m.get("work_location"):
             workers += 1
-            if wm.__class__ is int or wm.__class__ is float:
+            if type(wm) is int or type(wm) is float:
                 work_months += wm
-        school = get("school_status")
+        school = m.get("school_status")
         in_school = school not in _NOT_IN_SCHOOL
         if in_school:
             students += 1
             if school in _COLLEGE:
                 college += 1
-        edu = get("education")
+        edu = m.get("education")
         if edu:
             if school:
                 add(("PLS-06", "both", {"member": n, "relation": rel}))
@@ -200,21 +210,21 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
                 add(("PLS-07", "no_labour", {"member": n, "relation": rel,
                                              "age": age, "labour": labour}))
             if age_lo <= age <= age_hi and (
-                    not school or get("dropout_reason")
+                    not school or m.get("dropout_reason")
                     or (school == "preschool_child" and age > age_lo)):
-                f.out_of_school.append((n, rel, age, get("dropout_reason")))
+                f.out_of_school.append((n, rel, age, m.get("dropout_reason")))
 
         # ---- social protection and insurance
-        dibao = get("dibao")
+        dibao = m.get("dibao")
         if dibao and dibao != "none":
             dibao_count += 1
-        tekun = get("tekun")
+        tekun = m.get("tekun")
         if tekun and tekun != "none":
             tekun_count += 1
-        if get("resident_medical_insurance") is False and not get("employee_medical_insurance"):
-            f.uninsured.append((n, rel, get("uninsured_reason")))
-        phone = get("phone")
-        if phone and not (phone.__class__ is str and len(phone) == 11 and phone[0] == "1"
+        if m.get("resident_medical_insurance") is False and not m.get("employee_medical_insurance"):
+            f.uninsured.append((n, rel, m.get("uninsured_reason")))
+        phone = m.get("phone")
+        if phone and not (type(phone) is str and len(phone) == 11 and phone[0] == "1"
                           and phone[1] in _MOBILE_2ND and phone.isdigit() and phone.isascii()):
             add(("PLS-08", "member", {"member": n}))
 

@@ -26,10 +26,10 @@ def check(record: dict, facts, income: dict, policy, findings: list) -> None:
         limits = policy.land_max
         for key, value in land.items():
             mx = limits.get(key)
-            if mx is not None and value.__class__ in _NUMBER and not 0 <= value <= mx:
+            if mx is not None and type(value) in _NUMBER and not 0 <= value <= mx:
                 add(("PLS-09", "land", {"field": key, "value": value, "max": mx}))
     road = record.get("road_distance_km")
-    if road.__class__ in _NUMBER and road > policy.road_max_km:
+    if type(road) in _NUMBER and road > policy.road_max_km:
         add(("PLS-09", "road", {"value": road, "max": policy.road_max_km}))
 
     wage = income["wage"]

@@ -17,7 +17,7 @@ def compute(record: dict, facts, findings: list) -> dict:
     excluded = {}
     for kind in KINDS:
         v = sp.get(kind)
-        if v.__class__ is int or v.__class__ is float:
+        if type(v) is int or type(v) is float:
             if v >= 0:
                 by_kind[kind] = v
                 continue
