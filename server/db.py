@@ -136,6 +136,25 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+_AUTOCOMMIT = "AUTOCOMMIT"
+
+
+def autocommit(session: Session) -> None:
+    """PostgreSQL: run the session's work from here on with each statement its own transaction (no
+    BEGIN/COMMIT round trips). For request paths whose writes are each a single statement; call
+    `end_autocommit` before work that needs several statements in one transaction. Elsewhere a no-op.
+    """
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": _AUTOCOMMIT})
+
+
+def end_autocommit(session: Session) -> None:
+    """Leave autocommit mode (if on): the session's next work runs in a transaction again."""
+    if session.in_transaction() and \
+            session.connection().get_execution_options().get("isolation_level") == _AUTOCOMMIT:
+        session.commit()
+
+
 def init_app(app: Flask) -> Database:
     db = Database(app.config["DATABASE_URL"], pool_size=app.config["DB_POOL_SIZE"])
     app.extensions["shoudi.db"] = db

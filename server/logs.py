@@ -52,8 +52,11 @@ def init_app(app: Flask) -> None:
         response.headers["X-Request-Id"] = g.get("request_id", "-")
         if log.isEnabledFor(logging.INFO):
             ms = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
-            # Path only (no query string: tokens may travel in ?st=); key/{token} is masked.
-            log.info("%s %s %s %.1fms", request.method, mask_path(request.path), response.status_code, ms)
+            # Path only (no query string: tokens may travel in ?st=); key/{token} is masked. A view may
+            # add identifiers to this one line (g.log_detail) instead of logging a line of its own.
+            detail = g.get("log_detail")
+            log.info("%s %s %s %.1fms%s", request.method, mask_path(request.path), response.status_code, ms,
+                     f" {detail}" if detail else "")
         return response
 
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 import logging
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import select
 
 from server.auth.identity import Actor, authenticate, unauthorized
-from server.db import get_session, retry_on_disconnect
+from server.db import autocommit, get_session, retry_on_disconnect
 from server.errors import ApiError
 from server.ingest import process_version
 from server.models import Form, FormMedia, Project
@@ -161,6 +161,9 @@ def submission_preflight(pid: int, token: str | None):
 @route("/projects/<int:pid>/submission", methods=["POST"])
 def submission(pid: int, token: str | None):
     _require_openrosa_version()
+    # PostgreSQL: reads and the first-submission INSERT are each one statement: no BEGIN/COMMIT round
+    # trips (intake leaves autocommit before any multi-statement write).
+    autocommit(get_session())
     actor = _authenticate(_token(token))
     if actor.token is None or actor.token.project_id != pid:  # a token's own project exists (foreign key)
         project = get_session().get(Project, pid)
@@ -173,8 +176,9 @@ def submission(pid: int, token: str | None):
         received = receive(get_session(), get_blobs(), project_id=pid, xml=xml, files=files,
                            submitter_id=actor.user.id, app_token_id=actor.token.id if actor.token else None,
                            device_id=request.args.get("deviceID"), user_agent=_user_agent())
-    log.info("submission stored: version=%s created=%s attachments_added=%s",
-             received.version_id, received.created, received.attachments_added)
+    # identifiers only, on the request's own log line (server/logs.py)
+    g.log_detail = (f"version={received.version_id} created={received.created} "
+                    f"attachments_added={received.attachments_added}")
     response = wire.submission_created()
     response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
     if received.created and current_app.config["PROCESS_INLINE"]:

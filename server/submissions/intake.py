@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.db import begin_write, retry_on_disconnect
+from server.db import begin_write, end_autocommit, retry_on_disconnect
 from server.errors import ApiError
 from server.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
@@ -116,11 +116,13 @@ def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, 
                   app_token_id=app_token_id, device_id=device_id, user_agent=user_agent)
     fast = existing_id is None and not header.deprecated_id  # the common case: a first submission
     for attempt in (1, 2):
-        begin_write(session)
         try:
             if fast and attempt == 1:
+                begin_write(session)  # SQLite: the write lock; PostgreSQL: one statement (autocommit or not)
                 blobs.put_bytes(xml, md5=False)  # durable before the row that points at it
                 return _store_new(session, blobs, now=utcnow(), **common)
+            end_autocommit(session)  # several statements from here: one transaction
+            begin_write(session)
             return _store(session, blobs, **common)
         except IntegrityError:
             # A concurrent upload of the same instanceID won the race; decide again against it.

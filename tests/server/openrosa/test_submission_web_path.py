@@ -228,3 +228,31 @@ def test_idle_connections_are_pinged_at_checkout(client, world, db_session, monk
     monkeypatch.setattr("server.submissions.intake.retry_on_disconnect", no_retry_needed)
     assert token_post(client, world, instance_xml(iid(2))).status_code == 201
     assert retried == [] and real_retry is not None  # the ping found the dead connection first
+
+
+@postgresql_only
+def test_only_single_statement_writes_run_in_autocommit(client, world, db_session):
+    """A first submission is one INSERT statement (its own transaction, no BEGIN/COMMIT round trips); an
+    edit writes several rows and runs in one transaction."""
+    from sqlalchemy import event
+    engine = get_db(client.application).engine
+    seen: list[tuple[str, bool]] = []
+
+    def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202
+        if statement.lstrip().upper().startswith(("INSERT", "WITH")):
+            seen.append((statement.split()[2] if statement.lstrip().upper().startswith("INSERT") else "cte",
+                         conn.connection.dbapi_connection.autocommit))
+    # the token's first use records last_used_at (and leaves autocommit for that request)
+    assert token_post(client, world, instance_xml(iid(0))).status_code == 201
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+        assert seen == [("cte", True)]
+        seen.clear()
+        edit = instance_xml(iid(2), deprecated_id=iid(1))
+        assert token_post(client, world, edit).status_code == 201
+        assert seen and all(autocommit is False for _table, autocommit in seen), seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    _v0, v1, v2 = sorted(fresh(db_session).scalars(select(SubmissionVersion)).all(), key=lambda v: v.id)
+    assert v2.submission.current_version_id == v2.id and v2.deprecated_id == iid(1)
