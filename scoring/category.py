@@ -31,37 +31,36 @@ def hardship(income: dict, spending_total: Any, policy, previous_net) -> tuple:
 def decide(record: dict, income: dict, spending_total: Any, guarantees: dict, risks: list,
            policy, previous_net, findings: list) -> dict:
     """Category code (or None) plus the regional extras; appends the deciding finding."""
-    add = findings.append
     pc = income["per_capita"]
     floor = policy.floor
     out: dict[str, Any] = {"category": None, "alleviated_class": None, "relative_poverty": None,
            "hardship": None}
     if pc is None:
-        add(("CAT-04", "unknown"))
+        findings.append(("CAT-04", "unknown"))
         return out
     htype = record.get("household_type")
     alleviated = htype == "alleviated"
     if not alleviated and htype != "ordinary":
-        add(("PLS-12", "household_type", {"value": str(htype)}))
+        findings.append(("PLS-12", "household_type", {"value": str(htype)}))
     base = {"per_capita": pc, "floor": floor, "risks": risks, "policy_source": policy.floor_source}
     trigger, tdata = hardship(income, spending_total, policy, previous_net)
     out["hardship"] = trigger
     if pc < floor:
         if risks:
             out["category"] = "unstable" if alleviated else "marginal"
-            add(("CAT-01" if alleviated else "CAT-02", "below", base))
+            findings.append(("CAT-01" if alleviated else "CAT-02", "below", base))
         else:
-            add(("CAT-04", "below_no_risk", base))
+            findings.append(("CAT-04", "below_no_risk", base))
     elif trigger:
         causes = [r for r in risks if r in policy.sudden_hardship_causes]
         if causes:
             out["category"] = "sudden_hardship"
-            add(("CAT-03", trigger, {**base, **tdata, "risks": causes}))
+            findings.append(("CAT-03", trigger, {**base, **tdata, "risks": causes}))
         else:
-            add(("CAT-04", "hardship_no_cause",
+            findings.append(("CAT-04", "hardship_no_cause",
                  {**base, "causes": list(policy.sudden_hardship_causes)}))
     else:
-        add(("CAT-04", "above", base))
+        findings.append(("CAT-04", "above", base))
 
     line = policy.alleviated_class_line
     if line and alleviated:
@@ -72,23 +71,23 @@ def decide(record: dict, income: dict, spending_total: Any, guarantees: dict, ri
         else:
             cls = "entitled"
         out["alleviated_class"] = cls
-        add(("CAT-05", cls, {"per_capita": pc, "floor": floor, "line": line}))
+        findings.append(("CAT-05", cls, {"per_capita": pc, "floor": floor, "line": line}))
 
     if policy.relative_poverty:
         rule = policy.floor_rule if isinstance(policy.floor_rule, dict) else {}
         data = {"per_capita": pc, "floor": floor}
         if pc < floor:
             out["relative_poverty"] = True
-            add(("CAT-06", "quantitative", {
+            findings.append(("CAT-06", "quantitative", {
                 **data, "base": rule.get("base_value"), "base_year": str(rule.get("base_year")),
                 "ratio_pct": round(float(rule.get("ratio", 0)) * 100, 1)}))
         elif "not_met" in guarantees.values():
             out["relative_poverty"] = True
-            add(("CAT-06", "qualitative", {**data, "reason": "guarantees"}))
+            findings.append(("CAT-06", "qualitative", {**data, "reason": "guarantees"}))
         elif trigger and any(r in _YIYUAN_HARDSHIP for r in risks):
             out["relative_poverty"] = True
-            add(("CAT-06", "qualitative", {**data, "reason": "hardship"}))
+            findings.append(("CAT-06", "qualitative", {**data, "reason": "hardship"}))
         else:
             out["relative_poverty"] = False
-            add(("CAT-06", "no", data))
+            findings.append(("CAT-06", "no", data))
     return out

@@ -69,34 +69,32 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
             period_month: str) -> dict:
     """The income section of an assessment; appends INC and PLS-12 findings."""
     inc: dict = record.get("income") or {}
-    add = findings.append
     totals: list = []
-    append = totals.append
     for key in _PARTS:  # inline fast path: non-negative numbers in a dict, or one number
         items = inc.get(key)
         if not items:
-            append(0)
+            totals.append(0)
             continue
         if type(items) is dict:
             vals = items.values()
             try:
                 if min(vals) >= 0:
-                    append(sum(vals))
+                    totals.append(sum(vals))
                     continue
             except TypeError:
                 pass
         elif (type(items) is int or type(items) is float) and items >= 0:
-            append(items)
+            totals.append(items)
             continue
-        append(_slow_total(items, key, findings))
+        totals.append(_slow_total(items, key, findings))
     wage, business, costs, prop, transfer, payouts = totals
     net = wage + business - costs + prop + transfer
     counted = policy.insurance_payouts_count_as_income
     if payouts:
         if counted:
             net += payouts
-        add(("INC-04", "counted" if counted else "not_counted", {"amount": payouts}))
-    add(("INC-01", "net_insurance" if payouts and counted else "net", {
+        findings.append(("INC-04", "counted" if counted else "not_counted", {"amount": payouts}))
+    findings.append(("INC-01", "net_insurance" if payouts and counted else "net", {
         "net": net, "wage": wage, "business": business, "business_costs": costs,
         "property": prop, "transfer": transfer, "insurance_payouts": payouts}))
 
@@ -106,15 +104,15 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
     else:
         people = people_count_members
     if people_count_members and people != people_count_members:
-        add(("PLS-12", "people_count", {"people_count": declared,
+        findings.append(("PLS-12", "people_count", {"people_count": declared,
                                         "coresident": people_count_members,
                                         "people": people}))
     if people > 0:
         per_capita = to_fen(net / people)
-        add(("INC-02", "per_capita", {"per_capita": per_capita, "net": net, "people": people}))
+        findings.append(("INC-02", "per_capita", {"per_capita": per_capita, "net": net, "people": people}))
     else:
         per_capita = None
-        add(("INC-02", "no_people"))
+        findings.append(("INC-02", "no_people"))
     start, end = window(period_month)
     previous = inc.get("previous_net")
     return {

@@ -33,15 +33,14 @@ def check(record: dict, history: dict, identified: date | None, as_of: date, mon
     for m in list(history.get("measures") or ()) + list(record.get("measures") or ()):
         if isinstance(m, dict) and m.get("measure"):
             taken.add(m["measure"])
-    add = findings.append
     if not taken and months >= FIRST_MEASURE_MONTHS:
-        add(("MEA-01", "none", {"identified": identified.isoformat(), "months": months}))
+        findings.append(("MEA-01", "none", {"identified": identified.isoformat(), "months": months}))
     if able_workers and months >= DEVELOPMENTAL_AFTER_MONTHS and not (taken & _DEVELOPMENTAL):
-        add(("MEA-02", "none", {"identified": identified.isoformat(), "months": months,
+        findings.append(("MEA-02", "none", {"identified": identified.isoformat(), "months": months,
                                 "able": able_workers}))
     if months >= FIRST_MEASURE_MONTHS and taken:
         for r in record.get("risks") or ():
             code = r.get("code") if isinstance(r, dict) else r
             needed = RISK_MEASURES.get(code)  # type: ignore[arg-type]
             if needed and not taken.intersection(needed):
-                add(("MEA-03", "missing", {"risk": code, "measures": list(needed)}))
+                findings.append(("MEA-03", "missing", {"risk": code, "measures": list(needed)}))

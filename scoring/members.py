@@ -81,7 +81,6 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
     ay = int(as_of_iso[:4])
     as_md = as_of_iso[5:10]
     age_lo, age_hi = school_age
-    add = findings.append
     seen_ids: dict = {}
     spouse_sex = head_sex = None
     n = coresident = able = working = students = heads = 0
@@ -104,7 +103,7 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
         elif rel == "spouse":
             spouse_sex = sex
         elif sex and _REL_SEX.get(rel, sex) != sex:
-            add(("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
+            findings.append(("PLS-04", "relation", {"member": n, "relation": rel, "sex": sex}))
 
         # ---- ID number (PLS-01..03) and birth date
         birth = m.get("birth_date")
@@ -120,34 +119,34 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
                     ids = ids[:18]
             body = ids[:17]
             if ids[0] == "9" and ids.startswith("999999"):
-                add(("PLS-01", "placeholder", {"member": n, "relation": rel}))
+                findings.append(("PLS-01", "placeholder", {"member": n, "relation": rel}))
             elif len(ids) != 18 or not (body.isascii() and body.isdigit()):
-                add(("PLS-01", "format", {"member": n, "relation": rel, "length": len(ids)}))
+                findings.append(("PLS-01", "format", {"member": n, "relation": rel, "length": len(ids)}))
             else:
                 if _CHECK_BY_REM[int(body, 13) % 11] != ids[17]:
-                    add(("PLS-01", "check_digit", {"member": n, "relation": rel}))
+                    findings.append(("PLS-01", "check_digit", {"member": n, "relation": rel}))
                 if ids in seen_ids:
-                    add(("PLS-01", "duplicate", {"member": n, "other": seen_ids[ids]}))
+                    findings.append(("PLS-01", "duplicate", {"member": n, "other": seen_ids[ids]}))
                 else:
                     seen_ids[ids] = n
                 if not birth or birth.replace("-", "") != ids[6:14]:
                     y, mo, d = int(ids[6:10]), int(ids[10:12]), int(ids[12:14])
                     if not _date_ok(y, mo, d):
-                        add(("PLS-01", "bad_date", {"member": n, "relation": rel}))
+                        findings.append(("PLS-01", "bad_date", {"member": n, "relation": rel}))
                     else:
                         from_id = f"{y:04d}-{mo:02d}-{d:02d}"
                         if not birth:
                             birth = from_id
                         else:
-                            add(("PLS-02", "mismatch", {
+                            findings.append(("PLS-02", "mismatch", {
                                 "member": n, "relation": rel, "recorded": birth,
                                 "from_id": from_id}))
                 if sex and (sex == "male") != (ids[16] in _ODD):
-                    add(("PLS-03", "mismatch", {
+                    findings.append(("PLS-03", "mismatch", {
                         "member": n, "relation": rel, "recorded": sex,
                         "from_id": "female" if sex == "male" else "male"}))
         elif m.get("id_type", "resident_id") == "resident_id":
-            add(("PLS-01", "missing", {"member": n, "relation": rel}))
+            findings.append(("PLS-01", "missing", {"member": n, "relation": rel}))
 
         try:
             if type(birth) is str:
@@ -192,22 +191,22 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
         edu = m.get("education")
         if edu:
             if school:
-                add(("PLS-06", "both", {"member": n, "relation": rel}))
+                findings.append(("PLS-06", "both", {"member": n, "relation": rel}))
         elif not school:
-            add(("PLS-06", "neither", {"member": n, "relation": rel}))
+            findings.append(("PLS-06", "neither", {"member": n, "relation": rel}))
         if age is not None:
             if school:
                 lim = SCHOOL_AGES.get(school)
                 if lim and not lim[0] <= age <= lim[1]:
-                    add(("PLS-05", "age", {"member": n, "relation": rel, "age": age,
+                    findings.append(("PLS-05", "age", {"member": n, "relation": rel, "age": age,
                                            "status": school, "min": lim[0], "max": lim[1]}))
             if age < LABOUR_AGE_MIN:
                 if labour in _WORKING:
-                    add(("PLS-07", "child_labour", {"member": n, "relation": rel,
+                    findings.append(("PLS-07", "child_labour", {"member": n, "relation": rel,
                                                     "age": age, "labour": labour}))
             elif (labour == "none" and age <= WORKING_AGE_MAX and not in_school
                   and (not health or health == _HEALTHY)):
-                add(("PLS-07", "no_labour", {"member": n, "relation": rel,
+                findings.append(("PLS-07", "no_labour", {"member": n, "relation": rel,
                                              "age": age, "labour": labour}))
             if age_lo <= age <= age_hi and (
                     not school or m.get("dropout_reason")
@@ -226,7 +225,7 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
         phone = m.get("phone")
         if phone and not (type(phone) is str and len(phone) == 11 and phone[0] == "1"
                           and phone[1] in _MOBILE_2ND and phone.isdigit() and phone.isascii()):
-            add(("PLS-08", "member", {"member": n}))
+            findings.append(("PLS-08", "member", {"member": n}))
 
     f.count = n
     f.heads = heads
@@ -242,11 +241,11 @@ def scan(members: Any, as_of_iso: str, school_age: Any, findings: list) -> Facts
     f.dibao = dibao_count
     f.tekun = tekun_count
     if head_sex and spouse_sex and head_sex == spouse_sex:
-        add(("PLS-04", "head_spouse", {"sex": head_sex}))
+        findings.append(("PLS-04", "head_spouse", {"sex": head_sex}))
     if n == 0:
-        add(("PLS-12", "no_members"))
+        findings.append(("PLS-12", "no_members"))
     elif f.heads == 0:
-        add(("PLS-12", "no_head"))
+        findings.append(("PLS-12", "no_head"))
     elif f.heads > 1:
-        add(("PLS-12", "many_heads", {"count": f.heads}))
+        findings.append(("PLS-12", "many_heads", {"count": f.heads}))
     return f

@@ -11,52 +11,51 @@ _KNOWN = frozenset(codes.RISK.codes)
 
 def check(record: dict, facts, spending: dict, guarantees: dict, policy,
           findings: list) -> tuple[list, list]:
-    add = findings.append
     declared = []
     raw = record.get("risks") or ()
     if len(raw) > codes.MAX_RISKS:
-        add(("RSK-09", "too_many", {"count": len(raw), "max": codes.MAX_RISKS}))
+        findings.append(("RSK-09", "too_many", {"count": len(raw), "max": codes.MAX_RISKS}))
     medical = spending["by_kind"].get("medical", 0) if spending["by_kind"] else 0
     for r in raw:
         code = r.get("code") if isinstance(r, dict) else r
         if code not in _KNOWN:
-            add(("RSK-09", "unknown_code", {"code": code}))
+            findings.append(("RSK-09", "unknown_code", {"code": code}))
             continue
         if code in declared:
-            add(("RSK-09", "duplicate", {"risk": code}))
+            findings.append(("RSK-09", "duplicate", {"risk": code}))
             continue
         declared.append(code)
         if code == "illness":
             if not facts.ill:
-                add(("RSK-01", "no_patient"))
+                findings.append(("RSK-01", "no_patient"))
             elif not medical:
-                add(("RSK-01", "no_spending"))
+                findings.append(("RSK-01", "no_spending"))
         elif code == "disability":
             if not facts.disabled:
-                add(("RSK-02", "no_disabled"))
+                findings.append(("RSK-02", "no_disabled"))
         elif code == "lack_of_labour":
             if facts.count and facts.able * 4 > facts.count:
-                add(("RSK-03", "able", {"able": facts.able, "members": facts.count}))
+                findings.append(("RSK-03", "able", {"able": facts.able, "members": facts.count}))
         elif code == "unstable_employment":
             if facts.count and not facts.working:
-                add(("RSK-04", "no_labour"))
+                findings.append(("RSK-04", "no_labour"))
             elif facts.count and not facts.workers:
-                add(("RSK-04", "no_work"))
+                findings.append(("RSK-04", "no_work"))
         elif code == "natural_disaster":
             if not (isinstance(r, dict) and r.get("disaster")):
-                add(("RSK-05", "no_subitem"))
+                findings.append(("RSK-05", "no_subitem"))
         elif code == "other":
             if not (isinstance(r, dict) and (r.get("note") or "").strip()):
-                add(("RSK-06", "no_note"))
+                findings.append(("RSK-06", "no_note"))
         elif code == "education":
             if not facts.students:
-                add(("RSK-07", "no_student"))
+                findings.append(("RSK-07", "no_student"))
         elif code == "housing":
             if guarantees["housing"] == "met":
-                add(("RSK-08", "housing_met"))
+                findings.append(("RSK-08", "housing_met"))
         elif code == "water":
             if guarantees["water"] == "met":
-                add(("RSK-08", "water_met"))
+                findings.append(("RSK-08", "water_met"))
 
     inferred = []
     if facts.ill and medical > 0 and "illness" not in declared:
@@ -74,5 +73,5 @@ def check(record: dict, facts, spending: dict, guarantees: dict, policy,
             or (policy.college_students_risk and facts.college >= policy.college_students_risk)):
         inferred.append("education")
     for code in inferred:
-        add(("RSK-10", "inferred", {"risk": code, "evidence": code}))
+        findings.append(("RSK-10", "inferred", {"risk": code, "evidence": code}))
     return declared, inferred

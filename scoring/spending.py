@@ -12,7 +12,6 @@ def compute(record: dict, facts, findings: list) -> dict:
     sp = record.get("spending")
     if not sp or not any(sp.values()):
         return {"total": 0, "by_kind": {}, "excluded": {}}
-    add = findings.append
     by_kind = {}
     excluded = {}
     for kind in KINDS:
@@ -24,11 +23,11 @@ def compute(record: dict, facts, findings: list) -> dict:
         try:
             v = _amount(sp.get(kind))
         except ValueError:
-            add(("INC-05", "not_a_number", {"field": f"spending.{kind}",
+            findings.append(("INC-05", "not_a_number", {"field": f"spending.{kind}",
                                             "value": str(sp.get(kind))}))
             v = 0
         if v < 0:
-            add(("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
+            findings.append(("INC-05", "negative", {"field": f"spending.{kind}", "amount": v}))
             v = 0
         by_kind[kind] = v
     housing = by_kind["housing"]
@@ -36,22 +35,22 @@ def compute(record: dict, facts, findings: list) -> dict:
         g = record.get("guarantees") or {}
         grade = g.get("house_grade")
         if record.get("relocated_settlement"):
-            add(("SPD-02", "relocated", {"amount": housing}))
+            findings.append(("SPD-02", "relocated", {"amount": housing}))
             excluded["housing"] = housing
             by_kind["housing"] = 0
         elif grade and grade not in DANGEROUS:
-            add(("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
+            findings.append(("SPD-02", "safe_grade", {"amount": housing, "grade": grade}))
             excluded["housing"] = housing
             by_kind["housing"] = 0
         elif grade and g.get("only_house") is False:
-            add(("SPD-02", "not_only_house", {"amount": housing}))
+            findings.append(("SPD-02", "not_only_house", {"amount": housing}))
             excluded["housing"] = housing
             by_kind["housing"] = 0
     if by_kind["education"] and not facts.students:
-        add(("SPD-03", "no_student", {"amount": by_kind["education"]}))
+        findings.append(("SPD-03", "no_student", {"amount": by_kind["education"]}))
     if by_kind["medical"] and not facts.ill and not facts.disabled:
-        add(("SPD-04", "no_patient", {"amount": by_kind["medical"]}))
+        findings.append(("SPD-04", "no_patient", {"amount": by_kind["medical"]}))
     total = sum(by_kind.values())
     if total:
-        add(("SPD-01", "total", {"total": total, **by_kind}))
+        findings.append(("SPD-01", "total", {"total": total, **by_kind}))
     return {"total": total, "by_kind": by_kind, "excluded": excluded}
