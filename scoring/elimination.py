@@ -9,6 +9,8 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from .members import Facts
+
 
 
 def add_months(d: date, months: int) -> date:
@@ -35,7 +37,7 @@ def _iso_date(value) -> date | None:
 
 
 def check(record: dict, history: dict, as_of: date, policy, income: dict, guarantees: dict,
-          hardship: str | None, facts, findings: list) -> dict:
+          hardship: str | None, facts: Facts, findings: list) -> dict:
     blocked: list[str] = []
 
     def block(rule_id, variant, data=None):

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .members import Facts
+
 
 MET, NOT_MET, UNKNOWN = "met", "not_met", "unknown"
 DANGEROUS = frozenset(("C", "D"))
 WATER_ITEMS = ("quality", "quantity", "convenience", "reliability")
 
 
-def assess(record: dict, facts, medical_spending: Any, policy, findings: list) -> dict:
+def assess(record: dict, facts: Facts, medical_spending: Any, policy, findings: list) -> dict:
     g = record.get("guarantees") or {}
     add = findings.append
     return {
@@ -24,7 +26,7 @@ def assess(record: dict, facts, medical_spending: Any, policy, findings: list) -
     }
 
 
-def _education(g, facts, add) -> str:
+def _education(g, facts: Facts, add) -> str:
     status = MET
     for n, rel, age, reason in facts.out_of_school:
         if reason == "economic":
@@ -46,7 +48,7 @@ def _education(g, facts, add) -> str:
     return status
 
 
-def _medical(g, facts, medical, threshold, add) -> str:
+def _medical(g, facts: Facts, medical, threshold, add) -> str:
     status = MET
     for n, rel, reason in facts.uninsured:
         if reason == "personal" and medical >= threshold:

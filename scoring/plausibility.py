@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from .idcard import normalize
 from .income import _amount, to_fen
-from .members import is_mobile
+from .members import Facts, is_mobile
 
 _NUMBER = frozenset((int, float))
 
 
-def check(record: dict, facts, income: dict, policy, findings: list) -> None:
+def check(record: dict, facts: Facts, income: dict, policy, findings: list) -> None:
     head_id = record.get("head_id_number")
     if (head_id and facts.head_id and head_id != facts.head_id
             and normalize(str(head_id)) != normalize(str(facts.head_id))):

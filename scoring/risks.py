@@ -5,11 +5,12 @@ Rules RSK-01 … RSK-10 (domain.md §5.1). Returns (declared, inferred) risk cod
 from __future__ import annotations
 
 from . import codes
+from .members import Facts
 
 _KNOWN = frozenset(codes.RISK.codes)
 
 
-def check(record: dict, facts, spending: dict, guarantees: dict, policy,
+def check(record: dict, facts: Facts, spending: dict, guarantees: dict, policy,
           findings: list) -> tuple[list, list]:
     declared = []
     raw = record.get("risks") or ()

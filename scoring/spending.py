@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from .income import _amount
+from .members import Facts
 
 KINDS = ("education", "medical", "housing", "water", "disaster_loss")
 DANGEROUS = frozenset(("C", "D"))
 
 
-def compute(record: dict, facts, findings: list) -> dict:
+def compute(record: dict, facts: Facts, findings: list) -> dict:
     """Eligible spending by kind, what was left out and why, and the total."""
     sp = record.get("spending")
     if not sp or not any(sp.values()):
