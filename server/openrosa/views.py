@@ -9,7 +9,7 @@ import logging
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from server.auth.identity import Actor, authenticate, unauthorized
 from server.db import autocommit, get_session, retry_on_disconnect
@@ -158,6 +158,10 @@ def submission_preflight(pid: int, token: str | None):
     return wire.openrosa_headers(response, accept_length=current_app.config["MAX_BODY_BYTES"])
 
 
+_PROJECT_SCOPE = select(Project.__table__.c.id, Project.__table__.c.region_code).where(
+    Project.__table__.c.id == bindparam("pid"))
+
+
 @route("/projects/<int:pid>/submission", methods=["POST"])
 def submission(pid: int, token: str | None):
     _require_openrosa_version()
@@ -166,7 +170,7 @@ def submission(pid: int, token: str | None):
     autocommit(get_session())
     actor = _authenticate(_token(token))
     if actor.token is None or actor.token.project_id != pid:  # a token's own project exists (foreign key)
-        project = get_session().get(Project, pid)
+        project = get_session().connection().execute(_PROJECT_SCOPE, {"pid": pid}).first()  # (id, region_code)
         if project is None:
             raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
         if not actor.sees_project(project):
