@@ -256,10 +256,11 @@ _OUTSIDE_REPEAT = object()  # a repeat's field met outside any repeat entry
 _AS_TEXT, _AS_CODE, _AS_BOOL, _AS_NUMBER, _CALL = range(5)
 
 
-def _field_action(f: Field, keep: bool) -> tuple:
-    """``(how, allowed codes, convert, keep, name, field, top, in_entry)`` for the reader; ``top`` and
-    ``in_entry`` are where the value goes outside a repeat / in a repeat entry: None (nowhere),
-    ``_OUTSIDE_REPEAT`` (an error) or a ``_target``."""
+def _field_actions(f: Field, keep: bool) -> tuple[tuple, tuple]:
+    """What the reader does with the field's element outside any repeat and inside a repeat entry:
+    ``(how, allowed codes, convert, keep, target, field)``. ``keep`` is the field's name when its
+    raw text is kept (entity properties, risks; only outside repeats), else None; ``target`` is None
+    (the value goes nowhere), ``_OUTSIDE_REPEAT`` (an error) or a ``_target``."""
     allowed = _codes_of(f)
     if f.value == "str":
         how = _AS_TEXT if allowed is None else _AS_CODE
@@ -275,7 +276,9 @@ def _field_action(f: Field, keep: bool) -> tuple:
             top, in_entry = _OUTSIDE_REPEAT, _target(f.record.split("[].", 1)[1])
         else:
             top = _target(f.record)
-    return (how, allowed, _converter(f), keep, f.name, f, top, in_entry)
+    convert = _converter(f)
+    return ((how, allowed, convert, f.name if keep else None, top, f),
+            (how, allowed, convert, None, in_entry, f))
 
 
 def _runs(defaults: list[tuple[tuple[str, ...], str, bool]]) -> tuple:
@@ -294,9 +297,11 @@ class _Plan:
     defaults ``_complete`` gives, the entity properties and whether the form asks for risks."""
 
     fields: dict[str, Field]
-    field_actions: dict[str, tuple]   # names of fields (not repeats, not "meta")
+    top_actions: dict[str, tuple]     # field name (not a repeat, not "meta") -> action outside repeats
+    entry_actions: dict[str, tuple]   # the same names -> action inside a repeat entry
     repeats: dict[str, str | None]    # repeat group name -> record list
     entry_meta: tuple | None          # what "meta" is inside a repeat entry (a field's action, or None)
+    converters: dict[str, object]     # field name -> convert(raw, attachments)
     top_defaults: tuple               # _runs(...)
     entry_defaults: tuple[tuple[str, tuple[tuple[str, bool], ...]], ...]
     entity_props: tuple[tuple[str, str], ...]
@@ -316,8 +321,8 @@ def _plan(form_id: str) -> _Plan:
                 groups_[g.name] = g
     entity_props = tuple((f.name, f.entity) for f in fields.values() if f.entity) if FORMS[form_id].entity else ()
     kept = {name for name, _ in entity_props} | {"risks", "risk_disaster", "risk_note"}
-    field_actions = {name: _field_action(f, name in kept) for name, f in fields.items() if name not in groups_}
-    entry_meta = field_actions.pop("meta", None)
+    actions = {name: _field_actions(f, name in kept) for name, f in fields.items() if name not in groups_}
+    entry_meta = actions.pop("meta", (None, None))[1]
     top_defaults = []
     for f in fields.values():
         if f.record and "[]." not in f.record and not f.record.endswith("+"):
@@ -329,7 +334,9 @@ def _plan(form_id: str) -> _Plan:
         (g.record, tuple((f.record.split("[].", 1)[1], f.value == "list") for f in fields.values()
                          if f.record and f.record.startswith(g.record + "[].")))
         for g in groups_.values())
-    return _Plan(fields, field_actions, {name: g.record for name, g in groups_.items()}, entry_meta,
+    return _Plan(fields, {name: a[0] for name, a in actions.items()}, {name: a[1] for name, a in actions.items()},
+                 {name: g.record for name, g in groups_.items()}, entry_meta,
+                 {name: _converter(f) for name, f in fields.items()},
                  _runs(top_defaults), entry_defaults, entity_props, "risks" in fields)
 
 
@@ -342,25 +349,30 @@ class _Reader:
 
     def __init__(self, plan: _Plan):
         self.plan = plan
-        self.kept: dict[str, str | None] = {}     # raw text of entity and risk fields (outside repeats)
-        self.values: dict[str, object] = {}       # their converted values
+        self.kept: dict[str, str | None] = {}  # raw text of entity and risk fields (outside repeats)
         self.attachments: list[str] = []
 
     def read(self, el, record: dict, entry: dict | None = None, depth: int = 0) -> None:
         if depth > MAX_DEPTH:
             raise SubmissionParseError(f"the instance nests deeper than {MAX_DEPTH} levels")
         plan = self.plan
-        field_actions = plan.field_actions
+        if entry is None:
+            actions, base = plan.top_actions, record
+        else:
+            actions, base = plan.entry_actions, entry
         repeats = plan.repeats
+        kept = self.kept
+        yes_no = _YES_NO
+        as_bool, as_code, as_number, as_text, call = _AS_BOOL, _AS_CODE, _AS_NUMBER, _AS_TEXT, _CALL
         for child in el:
             name = child.tag
-            action = field_actions.get(name)
+            action = actions.get(name)
             if action is None:
                 if name.__class__ is not str:
                     continue  # not an element (only the ElementTree fallback could give one)
                 if name[:1] == "{":
                     name = name[name.rindex("}") + 1:]
-                    action = field_actions.get(name)
+                    action = actions.get(name)
                 if action is None:
                     if name == "meta" and entry is None:
                         continue
@@ -378,21 +390,21 @@ class _Reader:
             if len(child):
                 self.read(child, record, entry, depth + 1)
                 continue
-            how, allowed, convert, keep, name, f, top, in_entry = action
+            how, allowed, convert, keep, target, f = action
             raw = child.text
             if raw is not None:
                 raw = raw.strip() or None
             if raw is None:
-                value = None if how != _CALL else convert(None, self.attachments)
-            elif how == _AS_BOOL:
-                value = _YES_NO.get(raw)
+                value = None if how != call else convert(None, self.attachments)
+            elif how == as_bool:
+                value = yes_no.get(raw)
                 if value is None:
                     raise _fail(f, "expected a value of type bool")
-            elif how == _AS_CODE:
+            elif how == as_code:
                 if raw not in allowed:
                     raise _not_a_code(f, raw)
                 value = raw
-            elif how == _AS_NUMBER:
+            elif how == as_number:
                 try:
                     number = float(raw)
                 except ValueError:
@@ -400,27 +412,21 @@ class _Reader:
                 if number - number != 0.0:  # inf or nan
                     raise _fail(f, "expected a value of type float")
                 value = int(number) if number.is_integer() and "." not in raw else number
-            elif how == _AS_TEXT:
+            elif how == as_text:
                 value = raw
             else:
                 value = convert(raw, self.attachments)
-            if entry is None:
-                if keep:
-                    self.values[name] = value
-                    self.kept[name] = raw
-                target = top
-                into = record
-            else:
-                target = in_entry
-                into = entry
+            if keep is not None:
+                kept[keep] = raw
             if target is None:
                 continue
             if target.__class__ is str:
-                into[target] = value
+                base[target] = value
                 continue
             if target is _OUTSIDE_REPEAT:
                 raise _fail(f, "a repeat field appears outside its repeat")
             append_key, parents, leaf = target
+            into = base
             if append_key is not None:
                 if value is not None:
                     into.setdefault(append_key, []).append(value)
@@ -513,4 +519,7 @@ def _complete(record: dict, reader: _Reader, plan: _Plan) -> None:
             if key == "members" and entry.get("coresident") is None:
                 entry["coresident"] = True
     if plan.has_risks:
-        record["risks"] = _risks(reader.values)
+        # The risk fields' values as converted during the walk (their text was valid then).
+        kept = reader.kept
+        record["risks"] = _risks({name: plan.converters[name](kept[name], [])
+                                  for name in ("risks", "risk_disaster", "risk_note") if name in kept})
