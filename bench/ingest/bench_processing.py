@@ -6,12 +6,13 @@ it (PostgreSQL `CREATE DATABASE … TEMPLATE`) and runs `server.ingest.process_p
 Prints the processor's CPU per submission (`time.process_time()`), the PostgreSQL backends' CPU per
 submission (from /proc), SQL statements per submission and the processed rate. `--mode update`:
 the pending versions update households the seed already holds (same entity, new instanceID).
-`--profile FILE`: cProfile of the last repeat (pstats file). Figures only: nothing here asserts a speed.
+`--profile FILE`: cProfile (CPU time) of the last repeat (pstats file); `--step-by-step`: without the
+register's batch writer (every version runs the steps in its own savepoint). Figures only: nothing here asserts a speed.
 
   .venv/bin/python bench/ingest/bench_processing.py --n 1000 --repeat 3
   .venv/bin/python bench/ingest/bench_processing.py --n 1000 --mode update
 
-Uses the PostgreSQL databases `shoudi_proc_seed` and `shoudi_proc_run` on 127.0.0.1:5432 (created and
+Uses the PostgreSQL databases `shoudi_proc_seed_<mode>` and `shoudi_proc_run` on 127.0.0.1:5432 (created and
 dropped here; not the ingest bench's `shoudi_bench`).
 """
 from __future__ import annotations
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.ingest.bench_ingest import _env, _pg, prepare, survey_date  # noqa: E402
 
-SEED, RUN = "shoudi_proc_seed", "shoudi_proc_run"
+SEED, RUN = "shoudi_proc_seed", "shoudi_proc_run"   # SEED gets the mode appended
 URL = "postgresql+psycopg://postgres@127.0.0.1:5432/{}"
 
 
@@ -53,7 +54,7 @@ def _post_all(app, project_id: int, tokens: list[str], villages: list, xmls: lis
         r.close()
 
 
-def seed(data_dir: Path, n: int, mode: str) -> None:
+def seed(data_dir: Path, n: int, mode: str, seed_db: str) -> None:
     from sqlalchemy import select
 
     from bench.ingest.households import generate
@@ -61,11 +62,11 @@ def seed(data_dir: Path, n: int, mode: str) -> None:
     from server.ingest import process_pending
     from server.models import Form, FormVersion
 
-    _pg(f"DROP DATABASE IF EXISTS {SEED} WITH (FORCE)")
-    _pg(f"CREATE DATABASE {SEED}")
-    env = _env(data_dir, URL.format(SEED), "WARNING")
-    project_id, tokens, villages = prepare(data_dir, URL.format(SEED), env)
-    app = _app(data_dir, SEED)
+    _pg(f"DROP DATABASE IF EXISTS {seed_db} WITH (FORCE)")
+    _pg(f"CREATE DATABASE {seed_db}")
+    env = _env(data_dir, URL.format(seed_db), "WARNING")
+    project_id, tokens, villages = prepare(data_dir, URL.format(seed_db), env)
+    app = _app(data_dir, seed_db)
     with session_scope(app, write=False) as session:
         form_xml = session.scalar(select(FormVersion.xml).join(Form, Form.id == FormVersion.form_id)
                                   .where(Form.xml_form_id == "household_survey").order_by(FormVersion.id.desc()))
@@ -108,15 +109,15 @@ class BackendCpu:
         return total
 
 
-def run_once(data_dir: Path, profile: str | None, batch: int | None) -> dict:
+def run_once(data_dir: Path, seed_db: str, profile: str | None, batch: int | None, step_by_step: bool) -> dict:
     from sqlalchemy import event, func, select
 
-    from server import ingest
+    from server import ingest, plugins
     from server.db import get_db
     from server.models import SubmissionVersion
 
     _pg(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
-    _pg(f"CREATE DATABASE {RUN} TEMPLATE {SEED}")
+    _pg(f"CREATE DATABASE {RUN} TEMPLATE {seed_db}")
     app = _app(data_dir, RUN)
     from server.ingest import warm_up
     warm_up()   # imports (forms, scoring) happen once when a processor starts, not per batch
@@ -133,13 +134,19 @@ def run_once(data_dir: Path, profile: str | None, batch: int | None) -> dict:
                                  .where(SubmissionVersion.processing_state == "pending"))
     statements[0] = 0
     if batch:
-        ingest.BATCH = batch
+        ingest.BATCH = ingest.MAX_BATCH = batch
+    steps = plugins.processing_steps()
+    if step_by_step:   # the same steps without the register's batch writer
+        steps = [step for step in steps]
+        register = steps[-1]
+        steps[-1] = lambda ctx: register(ctx)
+        steps[-1].step_name = ingest.step_name(register)
     pg0, cpu0, wall0 = backend.seconds(), time.process_time(), time.perf_counter()
     if profile:
         import cProfile
         prof = cProfile.Profile(time.process_time)   # CPU time, not waits on PostgreSQL
         prof.enable()
-    counts = ingest.process_pending(app)
+    counts = ingest.process_pending(app, steps=steps)
     if profile:
         prof.disable()
         prof.dump_stats(profile)
@@ -157,8 +164,10 @@ def main() -> None:
     parser.add_argument("--data-dir", help="data dir (blobs) to keep between runs (with --reuse)")
     parser.add_argument("--batch", type=int, help="override server.ingest.BATCH")
     parser.add_argument("--profile", help="write a cProfile pstats file of the last repeat")
+    parser.add_argument("--step-by-step", action="store_true", help="without the register's batch writer")
     args = parser.parse_args()
     keep = bool(args.data_dir)
+    seed_db = f"{SEED}_{args.mode}"
     data_dir = Path(args.data_dir) if args.data_dir else Path(tempfile.mkdtemp(prefix="shoudi-proc-"))
     try:
         if not args.reuse:
@@ -166,12 +175,13 @@ def main() -> None:
                 shutil.rmtree(data_dir)
             data_dir.mkdir(parents=True, exist_ok=True)
             t0 = time.perf_counter()
-            seed(data_dir, args.n, args.mode)
+            seed(data_dir, args.n, args.mode, seed_db)
             print(f"seeded {args.n} ({args.mode}) in {time.perf_counter() - t0:.1f} s", flush=True)
         commit = os.popen(f"git -C {ROOT} describe --always --dirty").read().strip()
         print(f"code {commit}; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         for k in range(args.repeat):
-            r = run_once(data_dir, args.profile if k == args.repeat - 1 else None, args.batch)
+            r = run_once(data_dir, seed_db, args.profile if k == args.repeat - 1 else None, args.batch,
+                         args.step_by_step)
             n = max(1, sum(r["counts"].values()))
             print(f"  {r['pending']} pending -> {r['counts']}: processor CPU {r['cpu'] / n * 1000:.2f} ms/submission, "
                   f"PostgreSQL backend CPU {r['pg'] / n * 1000:.2f} ms/submission, "
@@ -180,7 +190,7 @@ def main() -> None:
     finally:
         _pg(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
         if not keep:
-            _pg(f"DROP DATABASE IF EXISTS {SEED} WITH (FORCE)")
+            _pg(f"DROP DATABASE IF EXISTS {seed_db} WITH (FORCE)")
             shutil.rmtree(data_dir, ignore_errors=True)
 
 

@@ -104,11 +104,11 @@ def apply_to_register(ctx: StepContext) -> None:
 apply_to_register.step_name = "register"
 
 
-def _write_new_households(session, ctxs):  # noqa: ANN001, ANN202
+def _write_households(session, ctxs):  # noqa: ANN001, ANN202
     """Batch writer of score + register for a processor's claimed batch (server/register/batch.py)."""
-    from .batch import write_new_households
-    return write_new_households(session, ctxs)
+    from .batch import write_households
+    return write_households(session, ctxs)
 
 
-_write_new_households.step_names = ("score", "register")
-apply_to_register.batch_writer = _write_new_households
+_write_households.step_names = ("score", "register")
+apply_to_register.batch_writer = _write_households

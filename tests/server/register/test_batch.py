@@ -67,19 +67,33 @@ def _renamed(iid: str, xml: bytes, k: int) -> bytes:
     return xml.replace(iid.encode(), f"uuid:{k:08x}-0000-4000-8000-00000000beef".encode())
 
 
+def _entity_id(xml: bytes) -> bytes:
+    return xml.split(b'<entity ', 1)[1].split(b'id="', 1)[1].split(b'"', 1)[0]
+
+
 @pytest.fixture
 def pending(app, seeded):
-    """A registered household (processed now), then the pending mix described in the module docstring."""
+    """Two registered households (processed now; the second identified, its category decided), then the
+    pending mix described in the module docstring."""
+    from sqlalchemy import update
     shipped = _households(seeded, 7, seed=5, today=date(2021, 6, 1))
     local = _households(seeded, 1, seed=6, today=date(date.today().year, 3, 1))
     unscored = _households(seeded, 1, seed=7, today=date(2012, 3, 1))
-    registered_iid, registered_xml = shipped[0]
+    (registered_iid, registered_xml), (decided_iid, decided_xml), (other_iid, other_xml) = \
+        _households(seeded, 3, seed=8, today=date(2021, 6, 1))
     _post(app, seeded, registered_xml)
-    assert process_pending(app) == {"done": 1}
+    _post(app, seeded, decided_xml)
+    assert process_pending(app) == {"done": 2}
+    with session_scope(app) as session:
+        session.execute(update(Household).where(Household.entity_id == _entity_id(decided_xml).decode())
+                        .values(status="monitored", category="decided-before"))
     for _, xml in shipped[1:4] + local + unscored:
         _post(app, seeded, xml)
+    # an update of the first (same members), and one of the decided household by another household's
+    # answers under its entity (every member replaced: the old ones inactive, the new ones added)
     _post(app, seeded, _renamed(registered_iid, registered_xml.replace(b"<survey_date>2021-06-01<",
                                                                        b"<survey_date>2021-06-02<"), 1))
+    _post(app, seeded, _renamed(other_iid, other_xml.replace(_entity_id(other_xml), _entity_id(decided_xml)), 3))
     iid, xml = shipped[4]
     _post(app, seeded, xml)
     _post(app, seeded, _renamed(iid, xml, 2))           # the same household again, in the same batch
@@ -152,7 +166,7 @@ def _run(app, *, batch_writer: bool) -> tuple[dict, dict]:  # noqa: ANN001
     try:
         versions = list(session.scalars(select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
                                         .order_by(SubmissionVersion.id)))
-        assert len(versions) == 10
+        assert len(versions) == 11
         counts = run_batch(app, session, versions, plugins.processing_steps(), batch_writer=batch_writer)
         session.flush()
         return counts, _snapshot(session)
@@ -165,32 +179,48 @@ def test_batch_writer_writes_the_rows_of_the_step_by_step_path(app, pending, mon
     from server.register import batch
 
     written: list[int] = []
-    real = batch.write_new_households
+    real = batch.write_households
 
     def spy(session, ctxs):  # noqa: ANN001, ANN202
         out = real(session, ctxs)
         written.extend(out)
         return out
-    monkeypatch.setattr(batch, "write_new_households", spy)
+    monkeypatch.setattr(batch, "write_households", spy)
+
+    import scoring
+    histories: list = []
+    real_assess = scoring.assess
+
+    def assess(record, policy, history=None, as_of=None):  # noqa: ANN001, ANN202 — the history scoring gets
+        histories.append((record.get("instance_id"), history))
+        return real_assess(record, policy, history, as_of)
+    monkeypatch.setattr(scoring, "assess", assess)
 
     before = _snapshot(get_db(app).sessionmaker())
     counts_steps, steps = _run(app, batch_writer=False)
     assert written == []
+    steps_histories, histories[:] = sorted(histories, key=repr), []
     counts_batch, batched = _run(app, batch_writer=True)
-    assert counts_steps == counts_batch == {"done": 9, "failed": 1}
-    # the new households in a known region went through the batch writer: 3 shipped-policy ones, the
-    # local-layer one, the unscored one, the first of the pair and the last one; not the update, the
-    # second of the pair or the unknown region
-    assert len(written) == 7
+    assert sorted(histories, key=repr) == steps_histories
+    assert sum(1 for _, h in steps_histories if h and h["assessments"]) == 3   # the updates' scoring history
+    assert counts_steps == counts_batch == {"done": 10, "failed": 1}
+    # through the batch writer: the new households in a known region (3 shipped-policy ones, the
+    # local-layer one, the unscored one, the first of the pair, the last one) and the two updates; not
+    # the second of the pair (its household is the first's) or the unknown region
+    assert len(written) == 9
     for table in steps:
         assert batched[table] == steps[table], table
-    # and the runs did write: 7 new households, 2 updates, one failure recorded
+    # and the runs did write: 7 new households, 3 updates, one failure recorded
     assert len(steps["households"]) == len(before["households"]) + 7
-    assert len(steps["versions"]) == len(before["versions"]) + 9
+    assert len(steps["versions"]) == len(before["versions"]) + 10
     states = {iid: v["processing_state"] for iid, v in steps["submission_versions"].items()}
-    assert list(states.values()).count("done") == 10   # the registered one and 9 of the batch
+    assert list(states.values()).count("done") == 12   # the 2 registered ones and 10 of the batch
     scored = [a for a in steps["assessments"] if a not in before["assessments"]]
-    assert len(scored) == 8 and len({a["policy_year"] for a in scored}) == 2
+    assert len(scored) == 9 and len({a["policy_year"] for a in scored}) == 2
+    members = [m for m in steps["members"] if m not in before["members"]]
+    assert any(not m["active"] for m in members) and len({m["household_id"] for m in members}) >= 8
+    decided = [h for h in steps["households"] if h["status"] == "monitored"]
+    assert decided[0]["category"] == "decided-before" and decided[0]["entity_version"] == 2
     unscored = [e for entries in steps["audit"].values() for e in entries
                 if e["action"] == "assessment.create" and "unscored" in (e["after"] or {})]
     assert len(unscored) == 1
@@ -202,14 +232,14 @@ def test_a_failing_batch_writer_leaves_every_version_to_the_step_by_step_path(ap
     """The writer's savepoint is rolled back (its rows are gone) and each version runs step by step."""
     from server.register import batch
 
-    real = batch.write_new_households
+    real = batch.write_households
 
     def broken(session, ctxs):  # noqa: ANN001, ANN202
         real(session, ctxs)
         raise RuntimeError("disk on fire")
-    monkeypatch.setattr(batch, "write_new_households", broken)
+    monkeypatch.setattr(batch, "write_households", broken)
     counts_batch, batched = _run(app, batch_writer=True)
-    monkeypatch.setattr(batch, "write_new_households", real)
+    monkeypatch.setattr(batch, "write_households", real)
     counts_steps, steps = _run(app, batch_writer=False)
-    assert counts_batch == counts_steps == {"done": 9, "failed": 1}
+    assert counts_batch == counts_steps == {"done": 10, "failed": 1}
     assert batched == steps
