@@ -136,6 +136,41 @@ def begin_write(session: Session) -> None:
     session.connection(execution_options={WRITE_OPTION: True})
 
 
+class HotStatement:
+    """A Core statement for a per-request hot path (the submission route).
+
+    On PostgreSQL it is compiled once and run straight on the psycopg connection of the session (a
+    server-side prepared statement), skipping SQLAlchemy's per-execution work (parameter processing,
+    execution context, result objects: ~85 µs a statement). Parameters must need no SQLAlchemy type
+    processing (ints, strings, lists, aware datetimes). Errors come back as SQLAlchemy's (IntegrityError,
+    OperationalError…); a broken connection is invalidated (`retry_on_disconnect` handles it). Elsewhere
+    the statement runs through SQLAlchemy as usual. `run` returns the rows as tuples.
+    """
+
+    def __init__(self, statement) -> None:  # noqa: ANN001
+        self.statement = statement
+        self._sql: dict[str, str] = {}
+
+    def run(self, session: Session, params: dict) -> list:
+        conn = session.connection()
+        dialect = conn.dialect
+        if dialect.name != "postgresql" or dialect.driver != "psycopg":
+            return conn.execute(self.statement, params).all()
+        sql = self._sql.get(dialect.name)
+        if sql is None:
+            sql = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
+        driver = conn.connection.dbapi_connection
+        try:
+            cursor = driver.execute(sql, params, prepare=True)
+            return cursor.fetchall() if cursor.description is not None else []
+        except dialect.loaded_dbapi.Error as error:
+            invalidated = dialect.is_disconnect(error, driver, None)
+            if invalidated:
+                conn.invalidate(error)
+            raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                          connection_invalidated=invalidated, dialect=dialect) from error
+
+
 _AUTOCOMMIT = "AUTOCOMMIT"
 
 

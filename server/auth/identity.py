@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.auth import digest, passwords, tokens
-from server.db import begin_write
+from server.db import HotStatement, begin_write
 from server.errors import ApiError
 from server.models import AppToken, Project, User, UserRegion, utcnow
 from server.roles import may_act_in, region_contains
@@ -63,15 +63,15 @@ class Actor:
                    for b in self.region_codes)
 
 
-# Authentication runs on every OpenRosa request: one prebuilt Core statement each (compiled once per
-# dialect by SQLAlchemy's cache), the user's regions joined in; no ORM instances, no caching, so a
+# Authentication runs on every OpenRosa request: one prebuilt statement each (`HotStatement`: compiled
+# once, prepared on PostgreSQL), the user's regions joined in; no ORM instances, no caching, so a
 # revoked token, a deactivated user or changed regions count from the very next request.
 _t, _u, _ur = AppToken.__table__, User.__table__, UserRegion.__table__
-_TOKEN_ACTOR = (
+_TOKEN_ACTOR = HotStatement(
     select(_t.c.id, _t.c.project_id, _t.c.last_used_at, _u.c.id, _u.c.username, _u.c.role, _ur.c.region_code)
     .select_from(_t.join(_u, _u.c.id == _t.c.user_id).outerjoin(_ur, _ur.c.user_id == _u.c.id))
     .where(_t.c.token_sha256 == bindparam("sha"), _t.c.revoked_at.is_(None), _u.c.active.is_(True)))
-_ACTIVE_USER = (
+_ACTIVE_USER = HotStatement(
     select(_u.c.id, _u.c.username, _u.c.role, _u.c.password_hash, _u.c.digest_ha1, _ur.c.region_code)
     .select_from(_u.outerjoin(_ur, _ur.c.user_id == _u.c.id))
     .where(_u.c.username == bindparam("username"), _u.c.active.is_(True)))
@@ -121,7 +121,7 @@ class _UserRow:
 
 
 def _active_user(session: Session, username: str) -> _UserRow | None:
-    rows = session.connection().execute(_ACTIVE_USER, {"username": username}).all()
+    rows = _ACTIVE_USER.run(session, {"username": username})
     if not rows:
         return None
     first = rows[0]
@@ -131,7 +131,7 @@ def _active_user(session: Session, username: str) -> _UserRow | None:
 def _by_token(session: Session, token: str) -> Actor:
     if not tokens.well_formed(token):
         raise ApiError(401, "令牌格式错误。Malformed app user token.", code="401.2")
-    rows = session.connection().execute(_TOKEN_ACTOR, {"sha": tokens.token_digest(token)}).all()
+    rows = _TOKEN_ACTOR.run(session, {"sha": tokens.token_digest(token)})
     if not rows:  # unknown, revoked, or its user deactivated
         raise ApiError(403, "令牌无效或已撤销，请重新扫码配置。The app user token is unknown or revoked.",
                        code="403.1")

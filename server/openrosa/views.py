@@ -6,13 +6,14 @@ Every route exists twice: `/v1/projects/…` (Digest/Basic login) and `/v1/key/{
 from __future__ import annotations
 
 import logging
+from typing import NamedTuple
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import bindparam, select
 
 from server.auth.identity import Actor, authenticate, unauthorized
-from server.db import autocommit, get_session, retry_on_disconnect
+from server.db import HotStatement, autocommit, get_session, retry_on_disconnect
 from server.errors import ApiError
 from server.ingest import process_version
 from server.models import Form, FormMedia, Project
@@ -158,8 +159,13 @@ def submission_preflight(pid: int, token: str | None):
     return wire.openrosa_headers(response, accept_length=current_app.config["MAX_BODY_BYTES"])
 
 
-_PROJECT_SCOPE = select(Project.__table__.c.id, Project.__table__.c.region_code).where(
-    Project.__table__.c.id == bindparam("pid"))
+_PROJECT_SCOPE = HotStatement(select(Project.__table__.c.id, Project.__table__.c.region_code).where(
+    Project.__table__.c.id == bindparam("pid")))
+
+
+class _Scope(NamedTuple):
+    id: int
+    region_code: str
 
 
 @route("/projects/<int:pid>/submission", methods=["POST"])
@@ -170,10 +176,10 @@ def submission(pid: int, token: str | None):
     autocommit(get_session())
     actor = _authenticate(_token(token))
     if actor.token is None or actor.token.project_id != pid:  # a token's own project exists (foreign key)
-        project = get_session().connection().execute(_PROJECT_SCOPE, {"pid": pid}).first()  # (id, region_code)
-        if project is None:
+        rows = _PROJECT_SCOPE.run(get_session(), {"pid": pid})
+        if not rows:
             raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
-        if not actor.sees_project(project):
+        if not actor.sees_project(_Scope(*rows[0])):
             raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
                           request.content_length) as (xml, files):

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.db import begin_write, end_autocommit, retry_on_disconnect
+from server.db import HotStatement, begin_write, end_autocommit, retry_on_disconnect
 from server.errors import ApiError
 from server.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
@@ -39,11 +39,11 @@ class Received:
 
 
 # Routing and the duplicate check in one statement: the form (by project + xmlFormId), the version the
-# instance names, and a version already stored under this instanceID. Prebuilt Core statements (compiled
-# once per dialect by SQLAlchemy's cache); read afresh on every request, so a form closed or published
-# in another process counts at once.
+# instance names, and a version already stored under this instanceID. A prebuilt statement (compiled
+# once, prepared on PostgreSQL: `HotStatement`); read afresh on every request, so a form closed or
+# published in another process counts at once.
 _f, _fv, _sv = Form.__table__, FormVersion.__table__, SubmissionVersion.__table__
-_ROUTE = (
+_ROUTE = HotStatement(
     select(_f.c.id, _f.c.state, _fv.c.id, _fv.c.binary_fields, _sv.c.id)
     .select_from(_f.outerjoin(_fv, (_fv.c.form_id == _f.c.id) & (_fv.c.version == bindparam("version")))
                  .outerjoin(_sv, (_sv.c.form_id == _f.c.id) & (_sv.c.instance_id == bindparam("instance_id"))))
@@ -52,7 +52,7 @@ _ROUTE = (
 # PostgreSQL: a first submission in one round trip. Both ids come from their sequences first, so the
 # submission row is written with its current_version_id (the foreign keys are checked at the end of
 # the statement); the attachment slots come from arrays (none, or one row per expected file).
-_PG_STORE_NEW = text("""
+_PG_STORE_NEW = HotStatement(text("""
 WITH p AS (
     SELECT nextval(pg_get_serial_sequence('submissions', 'id'))::integer AS sid,
            nextval(pg_get_serial_sequence('submission_versions', 'id'))::integer AS vid,
@@ -77,7 +77,7 @@ WITH p AS (
                    CAST(:content_types AS text[])) AS a(name, sha256, size, content_type)
 )
 SELECT vid FROM p
-""")
+"""))
 
 # Elsewhere (SQLite): Core statements, RETURNING the new ids.
 _s, _a = Submission.__table__, Attachment.__table__
@@ -96,9 +96,10 @@ def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, 
         raise ApiError(400, "Required parameter form ID xml attribute missing. "
                             f"提交的 XML 无法解析或缺少表单 id（{exc}）。", code="400.2") from None
     instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
-    route = retry_on_disconnect(session, lambda: session.connection().execute(_ROUTE, {
+    rows = retry_on_disconnect(session, lambda: _ROUTE.run(session, {
         "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
-        "instance_id": instance_id}).first())
+        "instance_id": instance_id}))
+    route = rows[0] if rows else None
     if route is None:
         raise ApiError(404, "Could not find the resource you were looking for. "
                             f"本项目中没有表单 {header.form_id}。", code="404.1")
@@ -216,11 +217,11 @@ def _store_new(session: Session, blobs: BlobStore, *, form_id: int, form_version
               "user_agent": _clip(user_agent, 512), "attachments_expected": len(expected),
               "attachments_present": len(stored)}
     if conn.dialect.name == "postgresql":
-        version_id = conn.execute(_PG_STORE_NEW, {
+        [(version_id,)] = _PG_STORE_NEW.run(session, {
             **values, "now": now, "names": expected,
             "shas": [stored[n][0].sha256 if n in stored else None for n in expected],
             "sizes": [stored[n][0].size if n in stored else None for n in expected],
-            "content_types": [stored[n][1] if n in stored else None for n in expected]}).scalar_one()
+            "content_types": [stored[n][1] if n in stored else None for n in expected]})
     else:
         submission_id = conn.execute(_INSERT_SUBMISSION, {
             "form_id": form_id, "instance_id": instance_id, "submitter_id": submitter_id, "created_at": now,

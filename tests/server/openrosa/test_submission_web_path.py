@@ -231,19 +231,27 @@ def test_idle_connections_are_pinged_at_checkout(client, world, db_session, monk
 
 
 @postgresql_only
-def test_only_single_statement_writes_run_in_autocommit(client, world, db_session):
+def test_only_single_statement_writes_run_in_autocommit(client, world, db_session, monkeypatch):
     """A first submission is one INSERT statement (its own transaction, no BEGIN/COMMIT round trips); an
     edit writes several rows and runs in one transaction."""
     from sqlalchemy import event
+
+    from server.db import HotStatement
     engine = get_db(client.application).engine
     seen: list[tuple[str, bool]] = []
 
-    def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202
-        if statement.lstrip().upper().startswith(("INSERT", "WITH")):
-            seen.append((statement.split()[2] if statement.lstrip().upper().startswith("INSERT") else "cte",
-                         conn.connection.dbapi_connection.autocommit))
+    def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202 — statements through SQLAlchemy
+        if statement.lstrip().upper().startswith("INSERT"):
+            seen.append((statement.split()[2], conn.connection.dbapi_connection.autocommit))
+    real_run = HotStatement.run
+
+    def run(self, session, params):  # noqa: ANN001, ANN202 — statements straight on the driver
+        if "INSERT" in str(self.statement):
+            seen.append(("cte", session.connection().connection.dbapi_connection.autocommit))
+        return real_run(self, session, params)
     # the token's first use records last_used_at (and leaves autocommit for that request)
     assert token_post(client, world, instance_xml(iid(0))).status_code == 201
+    monkeypatch.setattr(HotStatement, "run", run)
     event.listen(engine, "before_cursor_execute", record)
     try:
         assert token_post(client, world, instance_xml(iid(1))).status_code == 201
