@@ -46,6 +46,24 @@ def fresh_database(kind: str, data_dir: Path) -> str:
 # the same with --post 120; (Ir of the second - Ir of the first) / 100 = instructions per submission.
 
 
+def _backend_pids(db_url: str) -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (the app's pooled connections)."""
+    import psycopg
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = %s", (PG_DB,))]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    tick, total = os.sysconf("SC_CLK_TCK"), 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="postgresql")
@@ -108,6 +126,8 @@ def main() -> None:
         for body, ctype in bodies[:20]:  # warm-up: caches, pool, first-use imports
             post(body, ctype)
         profiler = cProfile.Profile(time.process_time) if args.profile else None
+        backends = _backend_pids(db_url) if args.db == "postgresql" else []
+        backend0 = _cpu_seconds(backends)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profiler:
             profiler.enable()
@@ -117,9 +137,11 @@ def main() -> None:
         if profiler:
             profiler.disable()
         cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        backend = _cpu_seconds(backends) - backend0
         n = len(timed)
         print(f"web_cpu {args.db} {'photo' if args.photo else 'no photo'} N={n}: "
               f"CPU {cpu / n * 1000:.2f} ms/submission, wall {wall / n * 1000:.2f} ms/submission"
+              + (f", PostgreSQL backend CPU {backend / n * 1000:.2f} ms/submission" if backends else "")
               + (" (profiled)" if profiler else ""))
         if profiler:
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(args.top)
