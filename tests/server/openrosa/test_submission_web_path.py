@@ -203,7 +203,12 @@ def test_submission_survives_dead_pooled_connections(client, world, db_session):
     """Connections in steady use are not pinged: the first statement fails, the pool is invalidated
     and the request runs again on a fresh connection."""
     assert token_post(client, world, instance_xml(iid(1))).status_code == 201
-    assert _kill_pooled_connections(client.application) >= 1
+    engine = get_db(client.application).engine
+    held = [engine.connect() for _ in range(4)]  # several connections in the pool, all to be killed
+    for conn in held:
+        conn.exec_driver_sql("SELECT 1")
+        conn.close()
+    assert _kill_pooled_connections(client.application) >= 4
     assert token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG}).status_code == 201
     assert token_post(client, world, instance_xml(iid(3))).status_code == 201
     assert sorted(fresh(db_session).scalars(select(SubmissionVersion.instance_id)).all()) == [iid(1), iid(2), iid(3)]
@@ -236,22 +241,22 @@ def test_only_single_statement_writes_run_in_autocommit(client, world, db_sessio
     edit writes several rows and runs in one transaction."""
     from sqlalchemy import event
 
-    from server.db import HotStatement
+    from server import db
     engine = get_db(client.application).engine
     seen: list[tuple[str, bool]] = []
 
     def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202 — statements through SQLAlchemy
         if statement.lstrip().upper().startswith("INSERT"):
             seen.append((statement.split()[2], conn.connection.dbapi_connection.autocommit))
-    real_run = HotStatement.run
+    real_run = db._driver_run
 
-    def run(self, session, params):  # noqa: ANN001, ANN202 — statements straight on the driver
-        if "INSERT" in str(self.statement):
-            seen.append(("cte", session.connection().connection.dbapi_connection.autocommit))
-        return real_run(self, session, params)
+    def run(engine, driver, sql, params, **kwargs):  # noqa: ANN001, ANN003, ANN202 — straight on the driver
+        if "INSERT" in sql:
+            seen.append(("cte", driver.autocommit))
+        return real_run(engine, driver, sql, params, **kwargs)
     # the token's first use records last_used_at (and leaves autocommit for that request)
     assert token_post(client, world, instance_xml(iid(0))).status_code == 201
-    monkeypatch.setattr(HotStatement, "run", run)
+    monkeypatch.setattr(db, "_driver_run", run)
     event.listen(engine, "before_cursor_execute", record)
     try:
         assert token_post(client, world, instance_xml(iid(1))).status_code == 201
