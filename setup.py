@@ -62,11 +62,11 @@ def build(package_dir: Path, out_dir: Path | None = None, *, quiet: bool = True)
         shutil.rmtree(out_dir, ignore_errors=True)
         _notice("SHOUDI_SCORING_COMPILE=0: compiled scoring modules not built; pure Python will run")
         return False
-    hashes = source_hashes(package_dir)
     with tempfile.TemporaryDirectory(prefix="shoudi-mypyc-") as tmp:
         work = Path(tmp)
         try:
             exts = _compile(package_dir, work, quiet)
+            hashes = source_hashes(work / "src" / "scoring")  # exactly what was compiled
         except BaseException as exc:  # noqa: BLE001 - any failure means "no compiled modules"
             if isinstance(exc, KeyboardInterrupt):
                 raise

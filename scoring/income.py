@@ -77,8 +77,14 @@ def compute(record: dict, policy, people_count_members: int, findings: list,
             continue
         if type(items) is dict:
             vals = items.values()
+            plain = True  # non-negative ints/floats (no NaN): min(vals) >= 0 holds, skip min()
+            for v in vals:
+                t = type(v)  # (a local: narrowing v itself would make mypyc convert it)
+                if (t is not int and t is not float) or not v >= 0:
+                    plain = False
+                    break
             try:
-                if min(vals) >= 0:
+                if plain or min(vals) >= 0:
                     totals.append(sum(vals))
                     continue
             except TypeError:

@@ -86,3 +86,14 @@ def test_income_window_is_the_12_months_before_the_survey_month():
     assert a.income["window"] == {"from": "2020-03", "to": "2021-02"}
     a = run(set_in("survey_date", "2021-01-31"))
     assert a.income["window"] == {"from": "2020-01", "to": "2020-12"}
+
+
+@pytest.mark.parametrize("items, total", [
+    ({"a": 1000, "b": 2.5}, 1002.5),          # plain numbers: summed as they are
+    ({"a": True, "b": 2}, 3),                  # a bool is not a plain number: min()/sum() path, int
+    ({"a": 1, "b": -5}, 1),                    # a negative amount: counted as 0 (INC-05)
+    ({"a": "7", "b": 3}, 10.0),                # a numeric string: the tolerant path, float
+])
+def test_component_totals_take_the_same_path_as_before_the_fast_check(items, total):
+    a = run(set_in("income.wage", items))
+    assert a.income["wage"] == total and type(a.income["wage"]) is type(total)
