@@ -87,8 +87,9 @@ _disconnects: "weakref.WeakKeyDictionary[Engine, float]" = weakref.WeakKeyDictio
 
 
 def _note_disconnect(engine: Engine) -> None:
-    """A connection of `engine` was found dead outside SQLAlchemy's own handling: ping every pooled
-    connection that went idle before now at its next checkout (a failed ping renews the whole pool)."""
+    """A connection of `engine` was found dead outside SQLAlchemy's own handling (`HotStatement`): ping
+    every pooled connection that went idle before now at its next checkout (a failed ping renews the
+    whole pool, as SQLAlchemy does after a disconnect it sees itself)."""
     _disconnects[engine] = time.monotonic()
 
 
@@ -100,7 +101,7 @@ def retry_on_disconnect(session: Session, work: Callable[[], T]) -> T:
     except exc.DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        session.rollback()  # an autocommit lane reconnects by itself on its next statement
+        session.rollback()
     return work()
 
 
@@ -152,106 +153,56 @@ def begin_write(session: Session) -> None:
 class HotStatement:
     """A Core statement for a per-request hot path (the submission route).
 
-    On PostgreSQL (psycopg) it is compiled once and run straight on the driver as a server-side prepared
-    statement, skipping SQLAlchemy's per-execution work (parameter processing, execution context, result
-    objects: ~85 µs a statement): on the session's autocommit lane when `autocommit(session)` opened one,
-    else on the session's connection. Parameters must need no SQLAlchemy type processing (ints, strings,
-    lists, aware datetimes). Errors come back as SQLAlchemy's (IntegrityError, OperationalError…); a
-    dead connection is invalidated (`retry_on_disconnect` handles it). Elsewhere the statement runs
-    through SQLAlchemy as usual. `run` returns the rows as tuples.
+    On PostgreSQL it is compiled once and run straight on the psycopg connection of the session (a
+    server-side prepared statement), skipping SQLAlchemy's per-execution work (parameter processing,
+    execution context, result objects: ~85 µs a statement). Parameters must need no SQLAlchemy type
+    processing (ints, strings, lists, aware datetimes). Errors come back as SQLAlchemy's (IntegrityError,
+    OperationalError…); a broken connection is invalidated (`retry_on_disconnect` handles it). Elsewhere
+    the statement runs through SQLAlchemy as usual. `run` returns the rows as tuples.
     """
 
     def __init__(self, statement) -> None:  # noqa: ANN001
         self.statement = statement
-        self._sql: str | None = None
-
-    def sql(self, dialect) -> str:  # noqa: ANN001
-        if self._sql is None:
-            self._sql = str(self.statement.compile(dialect=dialect))
-        return self._sql
+        self._sql: dict[str, str] = {}
 
     def run(self, session: Session, params: dict) -> list:
-        lane = session.info.get(_LANE)
-        if lane is not None:
-            return lane.run(self, params)
         conn = session.connection()
         dialect = conn.dialect
         if dialect.name != "postgresql" or dialect.driver != "psycopg":
             return conn.execute(self.statement, params).all()
-        return _driver_run(conn.engine, conn.connection.dbapi_connection, self.sql(dialect), params,
-                           invalidate=conn.invalidate)
-
-
-def _driver_run(engine: Engine, driver, sql: str, params: dict, *, invalidate) -> list:  # noqa: ANN001
-    dialect = engine.dialect
-    try:
-        cursor = driver.execute(sql, params, prepare=True)
-        return cursor.fetchall() if cursor.description is not None else []
-    except dialect.loaded_dbapi.Error as error:
-        invalidated = dialect.is_disconnect(error, driver, None)
-        if invalidated:
-            invalidate(error)
-            _note_disconnect(engine)
-        raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-                                      connection_invalidated=invalidated, dialect=dialect) from error
-
-
-_LANE = "shoudi_autocommit_lane"
-
-
-class _Lane:
-    """A pooled psycopg connection in autocommit mode, held for one request next to its session."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self._proxied = None
-        self._driver = None
-
-    def run(self, statement: HotStatement, params: dict) -> list:
-        if self._proxied is None:
-            self._proxied = self.engine.raw_connection()
-            self._driver = self._proxied.driver_connection
-            self._driver.autocommit = True
-        return _driver_run(self.engine, self._driver, statement.sql(self.engine.dialect), params,
-                           invalidate=self._invalidate)
-
-    def _invalidate(self, error: BaseException) -> None:
-        proxied, self._proxied, self._driver = self._proxied, None, None
-        proxied.invalidate(error)
-        proxied.close()
-
-    def close(self) -> None:
-        proxied, driver, self._proxied, self._driver = self._proxied, self._driver, None, None
-        if proxied is None:
-            return
+        sql = self._sql.get(dialect.name)
+        if sql is None:
+            sql = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
+        driver = conn.connection.dbapi_connection
         try:
-            driver.autocommit = False  # back to the pool as every other user expects it
-        except Exception as error:  # noqa: BLE001 — broken: never reuse it
-            proxied.invalidate(error)
-        proxied.close()
+            cursor = driver.execute(sql, params, prepare=True)
+            return cursor.fetchall() if cursor.description is not None else []
+        except dialect.loaded_dbapi.Error as error:
+            invalidated = dialect.is_disconnect(error, driver, None)
+            if invalidated:
+                conn.invalidate(error)
+                _note_disconnect(conn.engine)
+            raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                          connection_invalidated=invalidated, dialect=dialect) from error
+
+
+_AUTOCOMMIT = "AUTOCOMMIT"
 
 
 def autocommit(session: Session) -> None:
-    """PostgreSQL (psycopg): run the session's `HotStatement`s on an autocommit lane, each statement its
-    own transaction (no BEGIN/COMMIT round trips, no ORM session work). For request paths whose writes
-    are each a single statement; `end_autocommit` before work that needs several statements in one
-    transaction (that goes through the session as usual). Released with the session
-    (`release_lane`, at the end of the request). Elsewhere a no-op.
+    """PostgreSQL: run the session's work from here on with each statement its own transaction (no
+    BEGIN/COMMIT round trips). For request paths whose writes are each a single statement; call
+    `end_autocommit` before work that needs several statements in one transaction. Elsewhere a no-op.
     """
-    engine = session.get_bind()
-    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg" and _LANE not in session.info:
-        session.info[_LANE] = _Lane(engine)
+    if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": _AUTOCOMMIT})
 
 
 def end_autocommit(session: Session) -> None:
-    """Leave autocommit (if on): the session's next work runs in a transaction again."""
-    release_lane(session)
-
-
-def release_lane(session: Session) -> None:
-    lane = session.info.pop(_LANE, None)
-    if lane is not None:
-        lane.close()
+    """Leave autocommit mode (if on): the session's next work runs in a transaction again."""
+    if session.in_transaction() and \
+            session.connection().get_execution_options().get("isolation_level") == _AUTOCOMMIT:
+        session.commit()
 
 
 def init_app(app: Flask) -> Database:
@@ -276,10 +227,7 @@ def get_session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        try:
-            release_lane(session)
-        finally:
-            session.close()
+        session.close()
 
 
 @contextmanager

@@ -210,19 +210,19 @@ def _store_new(session: Session, blobs: BlobStore, *, form_id: int, form_version
     for f in files:
         if f.name in expected and f.name not in stored:
             stored[f.name] = (blobs.put_stream(f.stream, md5=False), _clip(f.content_type, 128) or "application/octet-stream")
+    conn = session.connection()
     values = {"form_id": form_id, "form_version_id": form_version_id, "instance_id": instance_id,
               "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
               "submitter_id": submitter_id, "app_token_id": app_token_id, "device_id": _clip(device_id, 255),
               "user_agent": _clip(user_agent, 512), "attachments_expected": len(expected),
               "attachments_present": len(stored)}
-    if session.get_bind().dialect.name == "postgresql":
+    if conn.dialect.name == "postgresql":
         [(version_id,)] = _PG_STORE_NEW.run(session, {
             **values, "now": now, "names": expected,
             "shas": [stored[n][0].sha256 if n in stored else None for n in expected],
             "sizes": [stored[n][0].size if n in stored else None for n in expected],
             "content_types": [stored[n][1] if n in stored else None for n in expected]})
     else:
-        conn = session.connection()
         submission_id = conn.execute(_INSERT_SUBMISSION, {
             "form_id": form_id, "instance_id": instance_id, "submitter_id": submitter_id, "created_at": now,
             "updated_at": now}).scalar_one()
@@ -237,8 +237,7 @@ def _store_new(session: Session, blobs: BlobStore, *, form_id: int, form_version
                  "content_type": stored[name][1] if name in stored else None,
                  "received_at": now if name in stored else None} for name in expected])
         conn.execute(_SET_CURRENT, {"sid": submission_id, "vid": version_id})
-    if session.in_transaction():  # not on an autocommit lane (db.autocommit): there the INSERT is done
-        session.commit()
+    session.commit()
     return Received(version_id, instance_id, created=True, attachments_added=len(stored))
 
 

@@ -248,15 +248,15 @@ def test_only_single_statement_writes_run_in_autocommit(client, world, db_sessio
     def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202 — statements through SQLAlchemy
         if statement.lstrip().upper().startswith("INSERT"):
             seen.append((statement.split()[2], conn.connection.dbapi_connection.autocommit))
-    real_run = db._driver_run
+    real_run = db.HotStatement.run
 
-    def run(engine, driver, sql, params, **kwargs):  # noqa: ANN001, ANN003, ANN202 — straight on the driver
-        if "INSERT" in sql:
-            seen.append(("cte", driver.autocommit))
-        return real_run(engine, driver, sql, params, **kwargs)
+    def run(self, session, params):  # noqa: ANN001, ANN202 — statements straight on the driver
+        if "INSERT" in str(self.statement):
+            seen.append(("cte", session.connection().connection.dbapi_connection.autocommit))
+        return real_run(self, session, params)
     # the token's first use records last_used_at (and leaves autocommit for that request)
     assert token_post(client, world, instance_xml(iid(0))).status_code == 201
-    monkeypatch.setattr(db, "_driver_run", run)
+    monkeypatch.setattr(db.HotStatement, "run", run)
     event.listen(engine, "before_cursor_execute", record)
     try:
         assert token_post(client, world, instance_xml(iid(1))).status_code == 201
