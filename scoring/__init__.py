@@ -53,5 +53,6 @@ from .policy import (SETTINGS, Policy, PolicyError, PolicyNotFound, list_policie
                      load_policy)
 from .rules import RULES, Rule  # noqa: E402
 
-__all__ = ["IMPLEMENTATION", "IMPLEMENTATION_REASON", "assess", "Assessment", "Finding", "load_policy", "list_policies", "Policy",
-           "PolicyNotFound", "PolicyError", "SETTINGS", "RULES", "Rule", "idcard", "codes"]
+__all__ = ["assess", "Assessment", "Finding", "load_policy", "list_policies", "Policy",
+           "PolicyNotFound", "PolicyError", "SETTINGS", "RULES", "Rule", "idcard", "codes",
+           "IMPLEMENTATION", "IMPLEMENTATION_REASON"]
