@@ -166,7 +166,7 @@ class HotStatement:
         self._sql: dict[str, str] = {}
 
     def run(self, session: Session, params: dict) -> list:
-        conn = _connection(session)
+        conn = session.connection()
         dialect = conn.dialect
         if dialect.name != "postgresql" or dialect.driver != "psycopg":
             return conn.execute(self.statement, params).all()
@@ -186,23 +186,6 @@ class HotStatement:
                                           connection_invalidated=invalidated, dialect=dialect) from error
 
 
-_CONNECTION = "shoudi_connection"
-
-
-def _connection(session: Session):  # noqa: ANN202
-    """`session.connection()`, remembered for the session's current transaction (the state machine
-    behind `connection()` costs ≈ 35 µs a call; the submission route makes four)."""
-    transaction = session.get_transaction()
-    if transaction is not None:
-        remembered = session.info.get(_CONNECTION)
-        if remembered is not None and remembered[0] is transaction and not remembered[1].closed \
-                and not remembered[1].invalidated:
-            return remembered[1]
-    conn = session.connection()
-    session.info[_CONNECTION] = (session.get_transaction(), conn)
-    return conn
-
-
 _AUTOCOMMIT = "AUTOCOMMIT"
 
 
@@ -212,8 +195,7 @@ def autocommit(session: Session) -> None:
     `end_autocommit` before work that needs several statements in one transaction. Elsewhere a no-op.
     """
     if not session.in_transaction() and session.get_bind().dialect.name == "postgresql":
-        conn = session.connection(execution_options={"isolation_level": _AUTOCOMMIT})
-        session.info[_CONNECTION] = (session.get_transaction(), conn)
+        session.connection(execution_options={"isolation_level": _AUTOCOMMIT})
 
 
 def end_autocommit(session: Session) -> None:
