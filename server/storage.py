@@ -36,6 +36,9 @@ class BlobStore:
         self._tmp.mkdir(exist_ok=True)
         self._root_str = str(self.root)
         self._tmp_str = str(self._tmp)
+        # Fan-out directories whose own entries (in their parent and in the root) this process has
+        # synced. A directory another writer (thread or process) created may not be durable yet.
+        self._durable_dirs: set[str] = set()
 
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
@@ -115,14 +118,21 @@ class BlobStore:
         """Another writer may have renamed the blob without its directory fsync yet: sync it here."""
         if self.fsync:
             _fsync_dir(directory)
+            self._sync_fan_out(directory)
+
+    def _sync_fan_out(self, directory: str) -> None:
+        """Make the fan-out directory's own entries durable once per process: whoever created it
+        (this writer, another thread, another process) may not have synced its parents yet."""
+        if directory not in self._durable_dirs:
+            _fsync_dir(os.path.dirname(directory))
+            _fsync_dir(self._root_str)
+            self._durable_dirs.add(directory)
 
     def _publish(self, tmp: str, directory: str, final: str) -> None:
         """Rename the synced temp file into place; the directory entries are synced before returning."""
         try:
-            created = False
             if not os.path.isdir(directory):
                 os.makedirs(directory, exist_ok=True)
-                created = True
             os.replace(tmp, final)
         except BaseException:
             if os.path.exists(tmp):
@@ -130,9 +140,7 @@ class BlobStore:
             raise
         if self.fsync:
             _fsync_dir(directory)
-            if created:  # new fan-out directories must be durable too
-                _fsync_dir(os.path.dirname(directory))
-                _fsync_dir(self._root_str)
+            self._sync_fan_out(directory)
 
 
 def _fsync_dir(path: str | os.PathLike[str]) -> None:

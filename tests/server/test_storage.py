@@ -58,3 +58,47 @@ def test_blobs_sharing_a_fan_out_directory(tmp_path):
     stored = [store.put_bytes(str(i).encode()) for i in range(600)]  # some share ab/ or ab/cd/
     assert all(store.read(s.sha256) == str(i).encode() for i, s in enumerate(stored))
     assert len({s.sha256[:2] for s in stored}) < 600
+
+
+def _same_directory_pair() -> tuple[bytes, bytes]:
+    """Two contents whose digests share the fan-out directory ab/cd/."""
+    seen: dict[str, bytes] = {}
+    i = 0
+    while True:
+        data = f"blob-{i}".encode()
+        key = hashlib.sha256(data).hexdigest()[:4]
+        if key in seen:
+            return seen[key], data
+        seen[key] = data
+        i += 1
+
+
+def test_a_fan_out_directory_made_by_another_writer_is_synced_before_use(tmp_path, monkeypatch):
+    """A blob renamed into a directory that another process created must not depend on that process
+    having synced the directory's entries: the first use in this process syncs parent and root."""
+    import server.storage as storage
+
+    synced: list[str] = []
+    real = storage._fsync_dir
+    monkeypatch.setattr(storage, "_fsync_dir", lambda path: (synced.append(str(path)), real(path)))
+    first, second = _same_directory_pair()
+    digest = hashlib.sha256(first).hexdigest()
+    leaf = tmp_path / digest[:2] / digest[2:4]
+    BlobStore(tmp_path, fsync=True).put_bytes(first)      # "another process" creates ab/cd/
+    assert synced == [str(leaf), str(leaf.parent), str(tmp_path)]
+
+    synced.clear()
+    store = BlobStore(tmp_path, fsync=True)               # this process: the directory already exists
+    store.put_bytes(second)
+    assert synced == [str(leaf), str(leaf.parent), str(tmp_path)]
+    synced.clear()
+    store.put_bytes(first)                                # already stored: the directory is confirmed
+    assert synced == [str(leaf)]
+
+
+def test_no_fsync_means_no_directory_syncs(tmp_path, monkeypatch):
+    import server.storage as storage
+
+    monkeypatch.setattr(storage, "_fsync_dir", lambda path: pytest.fail("synced with fsync off"))
+    store = BlobStore(tmp_path, fsync=False)
+    assert store.read(store.put_bytes(b"x").sha256) == b"x"
