@@ -96,6 +96,9 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--analyze", action="store_true",
+                        help="ANALYZE after the fill (as autovacuum would soon do); without it the planner "
+                             "works without statistics on the freshly filled tables")
     args = parser.parse_args()
 
     from server import create_app
@@ -110,6 +113,12 @@ def main() -> None:
         app = create_app({"DATA_DIR": tmp, "DATABASE_URL": url, "SECRET_KEY": "bench", "LOG_LEVEL": "WARNING"})
         started = time.perf_counter()
         fill(app, args.households)
+        if args.analyze:
+            from sqlalchemy import text
+
+            with engine.connect() as connection:
+                connection.execute(text("ANALYZE"))
+                connection.commit()
         print(f"filled {args.households:,} households in {time.perf_counter() - started:.1f} s "
               f"({engine.url.get_backend_name()}; load average {os.getloadavg()[0]:.2f})")
         pages = {

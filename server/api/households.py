@@ -9,7 +9,7 @@ from server.models import Form, SubmissionVersion
 from server.register import audit
 from server.register.models import (Assessment, ComparisonWarning, Household, HouseholdVersion, Member,
                                     WorkflowCase)
-from server.register.scope import region_condition
+from server.register.scope import code_prefix, region_condition
 
 from . import bp
 from .auth import check_region, current_user, require
@@ -39,7 +39,7 @@ def households():
     if args.get("region"):
         check_region(args["region"])
         from server.roles import subtree_prefix
-        query = query.where(Household.region_code.startswith(subtree_prefix(args["region"]), autoescape=True))
+        query = query.where(code_prefix(Household.region_code, subtree_prefix(args["region"])))
     for name in ("status", "category", "conflict"):
         if args.get(name):
             query = query.where(getattr(Household, name) == args[name])
@@ -171,8 +171,7 @@ def notices():
     if request.args.get("region"):
         check_region(request.args["region"])
         from server.roles import subtree_prefix
-        query = query.where(Household.region_code.startswith(subtree_prefix(request.args["region"]),
-                                                             autoescape=True))
+        query = query.where(code_prefix(Household.region_code, subtree_prefix(request.args["region"])))
     from server.workflow import PROCEDURES
 
     rows = []

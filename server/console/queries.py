@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.models import Attachment, Form, Project, Region, SubmissionVersion, User, UserRegion
 from server.register.models import Deadline, Household, HouseholdVersion, WorkflowCase
-from server.register.scope import region_condition
+from server.register.scope import code_prefix, region_condition
 from server.roles import LEVELS, level_of, subtree_prefix
 
 _PREFIX = {code: n for code, _zh, n in LEVELS}
@@ -22,7 +22,7 @@ def in_area(column, area: str | None):  # noqa: ANN001
     """SQL condition: ``column`` lies in the subtree of ``area`` (no condition when area is None)."""
     if not area:
         return true()
-    return column.startswith(subtree_prefix(area), autoescape=True)
+    return code_prefix(column, subtree_prefix(area))
 
 
 def child_prefix_len(area: str | None) -> int:
@@ -195,9 +195,18 @@ def households_query(user, *, area: str | None = None, category: str | None = No
 
 
 def page(session: Session, query, page_no: int, per_page: int) -> tuple[list, int]:  # noqa: ANN001
+    """One page of ``query`` (a select of one ORM entity with an ``id``, ordered) and the total count.
+
+    The page's ids are chosen first with a narrow select (ordering and skipping ``(page_no - 1) * per_page``
+    rows of ids, which an index serves or a small in-memory sort does), then only those rows are loaded:
+    a deep page never sorts or skips whole rows."""
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    rows = list(session.scalars(query.limit(per_page).offset((page_no - 1) * per_page)))
-    return rows, total
+    entity = query.column_descriptions[0]["entity"]
+    ids = list(session.scalars(query.with_only_columns(entity.id).limit(per_page).offset((page_no - 1) * per_page)))
+    if not ids:
+        return [], total
+    loaded = {row.id: row for row in session.scalars(select(entity).where(entity.id.in_(ids)))}
+    return [loaded[i] for i in ids], total
 
 
 def head_id_numbers(session: Session, households) -> dict[int, str]:  # noqa: ANN001
