@@ -58,7 +58,68 @@ def migrated_url(database_url: str) -> str:
     return database_url
 
 
-def _empty_all_tables(engine) -> None:  # noqa: ANN001
+# How long emptying the tables waits for a lock on PostgreSQL before it reports who holds it. Every
+# connection of the finished test should be closed by then: one still "idle in transaction" (a session
+# never closed, a thread still running) would make the TRUNCATE wait for ever.
+LOCK_TIMEOUT = os.environ.get("SHOUDI_TEST_LOCK_TIMEOUT", "20s")
+_RECENT_TESTS: list[str] = []   # node ids of the last tests set up (newest last), for the report
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    _RECENT_TESTS.append(item.nodeid)
+    del _RECENT_TESTS[:-3]
+
+
+def _empty_all_tables(engine, *, lock_timeout: str | None = None, test: str | None = None) -> None:  # noqa: ANN001
+    """Empty every table; on PostgreSQL fail fast (not hang) when another connection holds a lock.
+
+    When a lock is not granted within `lock_timeout` (default LOCK_TIMEOUT), the other backends of the
+    test database are listed (state, locks held, last statement), terminated so the rest of the suite can
+    go on, the tables are emptied again, and the calling test fails with that report.
+    """
+    from sqlalchemy.exc import OperationalError
+
+    if engine.dialect.name != "postgresql":
+        _delete_all_rows(engine)
+        return
+    try:
+        _delete_all_rows(engine, lock_timeout=lock_timeout or LOCK_TIMEOUT)
+        return
+    except OperationalError as exc:
+        if getattr(exc.orig, "sqlstate", None) != "55P03":   # lock_not_available
+            raise
+        waited_for = str(exc.orig).splitlines()[0]
+    holders = _terminate_other_backends(engine)
+    _delete_all_rows(engine, lock_timeout=lock_timeout or LOCK_TIMEOUT)
+    recent = [t for t in _RECENT_TESTS if t != test] + ([test] if test else [])
+    pytest.fail(
+        f"emptying the tables after the test timed out waiting for a lock ({waited_for}; lock_timeout "
+        f"{lock_timeout or LOCK_TIMEOUT}). A connection of the test database was still open, usually a "
+        "session or connection the test (or a thread it started) never closed. Other backends, now "
+        "terminated:\n" + ("\n".join(holders) or "  (none left)") +
+        "\nlast tests run (newest last): " + ", ".join(recent or ["?"]), pytrace=False)
+
+
+def _terminate_other_backends(engine) -> list[str]:  # noqa: ANN001
+    """Describe and terminate every other backend connected to the engine's database."""
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT a.pid, a.state, a.wait_event_type, a.wait_event, a.application_name, a.xact_start, "
+            "a.state_change, left(regexp_replace(a.query, '\\s+', ' ', 'g'), 160) AS query, "
+            "(SELECT string_agg(DISTINCT c.relname || ':' || l.mode, ', ') FROM pg_locks l "
+            " JOIN pg_class c ON c.oid = l.relation WHERE l.pid = a.pid AND l.granted "
+            " AND c.relkind IN ('r', 'p')) AS locks "
+            "FROM pg_stat_activity a WHERE a.datname = current_database() AND a.pid <> pg_backend_pid() "
+            "ORDER BY a.xact_start NULLS LAST")).all()
+        for row in rows:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row.pid})
+        conn.commit()
+    return [f"  pid {r.pid} [{r.state}] wait={r.wait_event_type}/{r.wait_event} app={r.application_name!r} "
+            f"xact_start={r.xact_start} state_change={r.state_change} holds=[{r.locks or ''}] "
+            f"last query: {r.query}" for r in rows]
+
+
+def _delete_all_rows(engine, *, lock_timeout: str | None = None) -> None:  # noqa: ANN001
     """DELETE every row, dependents first (50x faster than TRUNCATE on PostgreSQL for small tables).
 
     Cycle-closing (use_alter) foreign keys are set to NULL first. Ids are not reset: tests must not
@@ -73,6 +134,8 @@ def _empty_all_tables(engine) -> None:  # noqa: ANN001
     unknown = existing - {t.name for t in ordered}
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            if lock_timeout:
+                conn.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": lock_timeout})
             # tables whose triggers refuse row deletes (e.g. the append-only audit log) are truncated
             guarded = {r[0] for r in conn.execute(text(
                 "SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
@@ -104,15 +167,17 @@ def app_config(tmp_path: Path, migrated_url: str) -> dict:
 
 
 @pytest.fixture
-def app(app_config: dict):
+def app(app_config: dict, request: pytest.FixtureRequest):
     from server import create_app
     from server.db import get_db
 
     application = create_app(app_config)
     yield application
     db = get_db(application)
-    _empty_all_tables(db.engine)
-    db.dispose()
+    try:
+        _empty_all_tables(db.engine, test=request.node.nodeid)
+    finally:
+        db.dispose()
 
 
 @pytest.fixture

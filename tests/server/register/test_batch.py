@@ -196,7 +196,8 @@ def test_batch_writer_writes_the_rows_of_the_step_by_step_path(app, pending, mon
         return real_assess(record, policy, history, as_of)
     monkeypatch.setattr(scoring, "assess", assess)
 
-    before = _snapshot(get_db(app).sessionmaker())
+    with get_db(app).sessionmaker() as session:   # closed: a read left open would block the tables' emptying
+        before = _snapshot(session)
     counts_steps, steps = _run(app, batch_writer=False)
     assert written == []
     steps_histories, histories[:] = sorted(histories, key=repr), []
