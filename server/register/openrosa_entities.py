@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, request
 
-from server.db import get_session
+from server.db import get_db, get_session
 from server.errors import ApiError
 from server.openrosa import wire
 
@@ -66,11 +66,21 @@ def households_csv(pid: int, xml_form_id: str, token: str | None):
         response.set_etag(digest)
         return response
     from flask import stream_with_context
-    response = Response(stream_with_context(entities.iter_households_csv(session, *_scope(actor))),
+    response = Response(stream_with_context(_stream_csv(get_db(), _scope(actor))),
                         content_type="text/csv; charset=utf-8")
     response.set_etag(digest)
     response.headers["Content-Disposition"] = f'attachment; filename="{entities.FILENAME}"'
     return response
+
+
+def _stream_csv(db, scope: tuple):  # noqa: ANN001, ANN202
+    """The body is sent after the request's teardown closed its session: read it with a session of its
+    own, closed when the stream ends or is abandoned (else its connection stays idle in a transaction)."""
+    session = db.sessionmaker()
+    try:
+        yield from entities.iter_households_csv(session, *scope)
+    finally:
+        session.close()
 
 
 @route("/projects/<int:pid>/datasets/<name>/integrity", methods=["GET"])

@@ -47,6 +47,15 @@ def _base(setup, user):
     return f"/v1/key/{setup['tokens'][user]}/projects/{setup['pid']}"
 
 
+def _get_csv(client, url, **kwargs):  # noqa: ANN001, ANN003, ANN202
+    """GET the streamed entity list, read it and close the response (as a WSGI server does): until then
+    the stream's request context keeps its session open, idle in a transaction."""
+    response = client.get(url, **kwargs)
+    response.get_data()
+    response.close()
+    return response
+
+
 def test_manifest_lists_the_entity_list_with_integrity_url(client, setup):
     response = client.get(_base(setup, "collector") + "/forms/followup_visit/manifest", headers=OR)
     assert response.status_code == 200
@@ -61,7 +70,7 @@ def test_manifest_lists_the_entity_list_with_integrity_url(client, setup):
 
 def test_csv_holds_only_the_collectors_villages(client, setup):
     url = _base(setup, "collector") + "/forms/followup_visit/attachments/households.csv"
-    response = client.get(url)
+    response = _get_csv(client, url)
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode())))
     from forms import ENTITY_PROPERTIES
@@ -70,22 +79,22 @@ def test_csv_holds_only_the_collectors_villages(client, setup):
     row = dict(zip(rows[0], rows[1]))
     assert row["label"] == "甲村-王大山" and row["__version"] == "1"
     assert row["wage_migrant_work"] == "6000" and row["school_dropout"] == "no" and row["risks"] == "illness"
-    other = client.get(_base(setup, "collector_other") + "/forms/followup_visit/attachments/households.csv")
+    other = _get_csv(client, _base(setup, "collector_other") + "/forms/followup_visit/attachments/households.csv")
     assert [r[0] for r in csv.reader(io.StringIO(other.data.decode()))][1:] == [setup["theirs"].entity_id]
-    county = client.get(_base(setup, "county") + "/forms/followup_visit/attachments/households.csv")
+    county = _get_csv(client, _base(setup, "county") + "/forms/followup_visit/attachments/households.csv")
     assert len(county.data.decode().strip().splitlines()) == 3
 
 
 def test_etag_304_until_the_list_changes(client, db_session, setup):
     url = _base(setup, "collector") + "/forms/followup_visit/attachments/households.csv"
-    first = client.get(url)
+    first = _get_csv(client, url)
     etag = first.headers["ETag"]
     manifest = client.get(_base(setup, "collector") + "/forms/followup_visit/manifest", headers=OR)
     assert etag.strip('"') in manifest.data.decode()
-    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    assert _get_csv(client, url, headers={"If-None-Match": etag}).status_code == 304
     apply_record(db_session, {"phone": "13911112222"}, entity={"id": setup["mine"].entity_id, "base_version": 1})
     db_session.commit()
-    again = client.get(url, headers={"If-None-Match": etag})
+    again = _get_csv(client, url, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["ETag"] != etag
     assert ",2," in again.data.decode().splitlines()[1]
 
@@ -120,3 +129,19 @@ def test_chunked_list_equals_the_whole(db_session, setup):
     chunks = list(iter_households_csv(db_session, "county", ["150121000000"], chunk=2))
     assert len(chunks) == 4 and b"".join(chunks) == whole
     assert whole.count(b"\n") == 1 + 7 and whole.startswith(b"name,label,__version,")
+
+
+def test_streamed_csv_leaves_no_connection_checked_out(app, client, setup):
+    """The list is streamed after the request's teardown: its session must be closed when the stream ends
+    (a connection left idle in a transaction blocks the tables' emptying and ties up the pool)."""
+    import gc
+
+    from server.db import get_db
+    pool = get_db(app).engine.pool
+    gc.disable()   # a leaked session would be released only by the cycle collector: do not let it hide one
+    try:
+        response = _get_csv(client, _base(setup, "county") + "/forms/followup_visit/attachments/households.csv")
+        assert response.status_code == 200 and len(response.get_data().splitlines()) == 3
+        assert pool.checkedout() == 0
+    finally:
+        gc.enable()
