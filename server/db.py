@@ -173,17 +173,25 @@ class HotStatement:
         sql = self._sql.get(dialect.name)
         if sql is None:
             sql = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
-        driver = conn.connection.dbapi_connection
-        try:
-            cursor = driver.execute(sql, params, prepare=True)
-            return cursor.fetchall() if cursor.description is not None else []
-        except dialect.loaded_dbapi.Error as error:
-            invalidated = dialect.is_disconnect(error, driver, None)
-            if invalidated:
-                conn.invalidate(error)
-                _note_disconnect(conn.engine)
-            raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
-                                          connection_invalidated=invalidated, dialect=dialect) from error
+        return run_on_driver(conn, sql, params)
+
+
+def run_on_driver(conn, sql: str, params) -> list:  # noqa: ANN001
+    """PostgreSQL + psycopg: run compiled `sql` straight on the driver connection of the SQLAlchemy
+    Connection `conn` as a prepared statement; rows as tuples. Errors come back as SQLAlchemy's, with
+    the parameters hidden; a broken connection is invalidated (see `HotStatement`)."""
+    dialect = conn.dialect
+    driver = conn.connection.dbapi_connection
+    try:
+        cursor = driver.execute(sql, params, prepare=True)
+        return cursor.fetchall() if cursor.description is not None else []
+    except dialect.loaded_dbapi.Error as error:
+        invalidated = dialect.is_disconnect(error, driver, None)
+        if invalidated:
+            conn.invalidate(error)
+            _note_disconnect(conn.engine)
+        raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
+                                      connection_invalidated=invalidated, dialect=dialect) from error
 
 
 _AUTOCOMMIT = "AUTOCOMMIT"

@@ -18,11 +18,12 @@ from functools import cached_property
 from typing import Any, Callable, Iterable
 
 from flask import Flask
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import plugins
+from server.bulk import update_rows
 from server.db import begin_write, get_db
 from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
 from server.storage import BlobStore, get_blobs
@@ -147,8 +148,9 @@ def run_batch(app: Flask, session: Session, versions: list[SubmissionVersion], s
         blobs = get_blobs(app)
         n_pure = _n_pure(steps)
         ready: list[tuple[StepContext, list[dict]]] = []
+        owners: dict[tuple[int, int], tuple] = {}   # (form, form version) → (form, version, project)
         for version in versions:
-            ctx = _context(app, session, blobs, version)
+            ctx = _context(app, session, blobs, version, owners)
             entries: list[dict] = []
             if _run_pure(app, session, ctx, steps[:n_pure], entries):
                 ready.append((ctx, entries))
@@ -181,11 +183,18 @@ def run_batch(app: Flask, session: Session, versions: list[SubmissionVersion], s
         session.info.pop(BATCH_CACHE, None)
 
 
-def _context(app: Flask, session: Session, blobs: BlobStore, version: SubmissionVersion) -> StepContext:
-    form = session.get(Form, version.form_id)   # identity map: one SELECT per batch for a shared form
+def _context(app: Flask, session: Session, blobs: BlobStore, version: SubmissionVersion,
+             owners: dict[tuple[int, int], tuple]) -> StepContext:
+    """`owners`: the batch's forms, form versions and projects, looked up once per batch."""
+    key = (version.form_id, version.form_version_id)
+    found = owners.get(key)
+    if found is None:
+        form = session.get(Form, version.form_id)
+        found = owners[key] = (form, session.get(FormVersion, version.form_version_id),
+                               session.get(Project, form.project_id))
+    form, form_version, project = found
     return StepContext(app=app, session=session, blobs=blobs, version=version, form=form,
-                       form_version=session.get(FormVersion, version.form_version_id),
-                       project=session.get(Project, form.project_id))
+                       form_version=form_version, project=project)
 
 
 def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step], entries: list[dict]) -> bool:
@@ -233,13 +242,10 @@ def _mark_done(session: Session, done: list[tuple[StepContext, list[dict]]]) -> 
             values["record"] = ctx.record
         else:
             values["record"] = version.record
-        rows.append({"_id": version.id, **{f"_{k}": v for k, v in values.items()}})
+        rows.append({"id": version.id, **values})
         for key, value in values.items():
             set_committed_value(version, key, value)
-    session.connection().execute(
-        update(table).where(table.c.id == bindparam("_id"))
-        .values({k: bindparam(f"_{k}") for k in ("processing_state", "processing_error", "processing_attempts",
-                                                 "processing_log", "processed_at", "record")}), rows)
+    update_rows(session.connection(), table, rows)
 
 
 def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: list[Step],

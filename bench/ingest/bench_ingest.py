@@ -35,6 +35,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DB = "shoudi_bench"
 COLLECTORS = 8
 PROCESS_TIMEOUT = 900.0
+POLL_SECONDS = 0.1
 STALL_SECONDS = 90.0     # no submission processed for this long: stop waiting and say so
 
 
@@ -134,13 +135,27 @@ def start_server(data_dir: Path, env: dict[str, str], port: int, workers: int | 
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
                 if r.status == 200:
-                    time.sleep(0.5)  # let every worker finish booting
+                    _settle(proc.pid)  # every worker, processor and job worker done booting
                     return proc
         except OSError:
             pass
         time.sleep(0.2)
     stop_server(proc)
     raise SystemExit("server did not start within 60 s")
+
+
+def _settle(pgid: int, quiet: float = 0.1, timeout: float = 30.0) -> None:
+    """Wait until the server's processes (web workers, processors, job workers) have finished starting:
+    their CPU time grows by less than `quiet` seconds in a second. Otherwise their imports would be
+    counted as CPU of the first submissions."""
+    deadline = time.monotonic() + timeout
+    before = sum(group_cpu_seconds(pgid).values())
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = sum(group_cpu_seconds(pgid).values())
+        if now - before < quiet:
+            return
+        before = now
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -172,28 +187,86 @@ def group_cpu_seconds(pgid: int) -> dict[str, float]:
     return totals
 
 
+def postgres_cpu_seconds() -> float:
+    """user+system CPU of every PostgreSQL process on this machine (backends, WAL writer, checkpointer…);
+    0.0 where none runs. The bench is the only client during a run, so the difference over the run is
+    the database's work for it."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            head, rest = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.split("(", 1)[1].startswith("postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def process_cpu_table() -> dict[str, float]:
+    """user+system CPU of every live process by "pid command line" (for --detail); a process's waited-for
+    children (e.g. PostgreSQL's exited autovacuum workers) count in its own entry."""
+    tick = os.sysconf("SC_CLK_TCK")
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        table[f"{entry} {cmdline.strip()[:90]}"] = sum(int(x) for x in fields[11:15]) / tick
+    return table
+
+
+def machine_cpu_seconds() -> dict[str, float]:
+    """CPU time of the whole machine from /proc/stat (all cores): busy (user+nice+system+irq+softirq)
+    and its system+irq+softirq part. Kernel threads (journal commits, loopback softirqs) count here and
+    in no process."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
+    user, nice, system, _idle, _iowait, irq, softirq = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"busy": (user + nice + system + irq + softirq) / tick, "kernel": (system + irq + softirq) / tick}
+
+
 def processing_state(db_url: str):  # noqa: ANN201
-    from sqlalchemy import func, select
+    """A poll of the processing states with the plain driver (psycopg / sqlite3) on one connection: the
+    bench polls every POLL_SECONDS while the server works, so the poll must cost next to nothing (an
+    ORM engine and four queries per poll cost ≈ 1 ms of CPU per submission, measured with --detail)."""
+    if db_url.startswith("sqlite"):
+        import sqlite3
+        conn = sqlite3.connect(db_url.split("///", 1)[1], timeout=30)
+    else:
+        import psycopg
+        conn = psycopg.connect(db_url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
 
-    from server.db import make_engine
-    from server.models import SubmissionVersion
-    from server.register.models import Assessment, Household
-
-    engine = make_engine(db_url)
+    def query(sql: str) -> list:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql)
+            return cur.fetchall()
+        finally:
+            cur.close()
 
     def poll() -> dict:
-        with engine.connect() as conn:
-            rows = conn.execute(select(SubmissionVersion.processing_state, func.count())
-                                .group_by(SubmissionVersion.processing_state)).all()
-            counts = {state: n for state, n in rows}
-            counts["households"] = conn.scalar(select(func.count()).select_from(Household))
-            counts["assessments"] = conn.scalar(select(func.count()).select_from(Assessment))
-            last = conn.execute(select(SubmissionVersion.processed_at).where(
-                SubmissionVersion.processed_at.is_not(None)).order_by(SubmissionVersion.processed_at.desc())
-                .limit(1)).scalar()
-            counts["last_processed"] = last
-            return counts
-    poll.engine = engine
+        return dict(query("SELECT processing_state, count(*) FROM submission_versions GROUP BY processing_state"))
+
+    def final() -> dict:
+        counts = poll()
+        counts["households"] = query("SELECT count(*) FROM households")[0][0]
+        counts["assessments"] = query("SELECT count(*) FROM assessments")[0][0]
+        last = query("SELECT max(processed_at) FROM submission_versions")[0][0]
+        if isinstance(last, str):  # SQLite stores the timestamp as text
+            last = datetime.fromisoformat(last)
+        counts["last_processed"] = last
+        return counts
+
+    poll.final = final
+    poll.close = conn.close
     return poll
 
 
@@ -221,6 +294,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
                "photo_bytes": args.photo_kb * 1024, "seed": args.seed,
                "survey_date": survey_date(villages[0][0]).isoformat()}
         server_cpu0 = group_cpu_seconds(proc.pid)
+        pg_cpu0, machine0 = postgres_cpu_seconds(), machine_cpu_seconds()
+        table0 = process_cpu_table() if args.detail else {}
         loadgen = subprocess.run([sys.executable, str(ROOT / "bench" / "ingest" / "loadgen.py")],
                                  input=json.dumps(job), capture_output=True, text=True, cwd=ROOT,
                                  timeout=PROCESS_TIMEOUT)
@@ -242,12 +317,23 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
                     or time.monotonic() - progressed_at > STALL_SECONDS):
                 state["timed_out"] = True
                 break
-            time.sleep(0.1)
+            time.sleep(POLL_SECONDS)
+        state.update(poll.final())
         server_cpu1 = group_cpu_seconds(proc.pid)
+        pg_cpu, machine1 = postgres_cpu_seconds() - pg_cpu0, machine_cpu_seconds()
+        if args.detail:
+            table1 = process_cpu_table()
+            grown = sorted(((v - table0.get(k, 0.0), k) for k, v in table1.items()), reverse=True)
+            print("  CPU by process over the run (ms per acknowledged submission):")
+            for seconds, key in grown[:15]:
+                if seconds > 0:
+                    print(f"    {seconds * 1000 / max(1, args.n):6.2f}  {key}")
+        machine_busy = machine1["busy"] - machine0["busy"]
+        machine_kernel = machine1["kernel"] - machine0["kernel"]
         web_cpu = server_cpu1["web"] - server_cpu0["web"]
         processors_cpu = server_cpu1["processors"] - server_cpu0["processors"]
         server_cpu = web_cpu + processors_cpu
-        poll.engine.dispose()
+        poll.close()
         last = state["last_processed"]
         processed_seconds = ((last.replace(tzinfo=last.tzinfo or timezone.utc).timestamp() - result["wall_start"])
                              if last else float("nan"))
@@ -264,7 +350,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
             "p50": percentile(lat, 50) * 1000, "p95": percentile(lat, 95) * 1000,
             "p99": percentile(lat, 99) * 1000, "max": (lat[-1] * 1000 if lat else float("nan")),
             "client_cpu": result["client_cpu"], "server_cpu": server_cpu, "web_cpu": web_cpu,
-            "processors_cpu": processors_cpu,
+            "processors_cpu": processors_cpu, "postgres_cpu": pg_cpu, "machine_busy": machine_busy,
+            "machine_kernel": machine_kernel,
             "wall_until_processed": max(processed_seconds, acked_at - result["wall_start"]),
             "xml_bytes_mean": result["xml_bytes_mean"], "survey_date": job["survey_date"],
             "assessments": state["assessments"], "server": server_settings(env),
@@ -296,7 +383,12 @@ def describe(r: dict) -> str:
         f"  CPU per submission: server {r['server_cpu'] / max(1, r['acked']) * 1000:.1f} ms "
         f"(web workers {r['web_cpu'] / max(1, r['acked']) * 1000:.1f} ms, "
         f"processors {r['processors_cpu'] / max(1, r['acked']) * 1000:.1f} ms), "
-        f"load generator {r['client_cpu'] / max(1, r['acked']) * 1000:.1f} ms",
+        f"load generator {r['client_cpu'] / max(1, r['acked']) * 1000:.1f} ms, "
+        f"PostgreSQL processes {r['postgres_cpu'] / max(1, r['acked']) * 1000:.1f} ms",
+        f"  whole machine: {r['machine_busy'] / max(1, r['acked']) * 1000:.1f} ms busy CPU per submission "
+        f"(kernel {r['machine_kernel'] / max(1, r['acked']) * 1000:.1f} ms; not in any process above: "
+        f"{(r['machine_busy'] - r['server_cpu'] - r['client_cpu'] - r['postgres_cpu']) / max(1, r['acked']) * 1000:.1f} ms), "
+        f"{r['machine_busy'] / wall / (os.cpu_count() or 1) * 100:.0f}% of all {os.cpu_count()} cores until processed",
         f"  CPU over the run ({wall:.1f} s): server {r['server_cpu']:.1f} s ({r['server_cpu'] / wall * 100:.0f}% of one core), "
         f"load generator {r['client_cpu']:.1f} s ({r['client_cpu'] / r['ack_seconds'] * 100:.0f}% of one core "
         f"while sending)",
@@ -338,6 +430,7 @@ def main() -> None:
     parser.add_argument("--log-level", default="INFO", help="server log level (default INFO, as deployed)")
     parser.add_argument("--keep", action="store_true", help="keep the data dir (server.log) after the run")
     parser.add_argument("--json", action="store_true", help="also print each result as JSON")
+    parser.add_argument("--detail", action="store_true", help="also print the CPU of each process over the run")
     args = parser.parse_args()
     if not 1 <= args.n <= 100_000 or not 1 <= args.c <= 64:
         parser.error("--n must be 1..100000 and -c 1..64")

@@ -165,6 +165,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, help="override server.ingest.BATCH")
     parser.add_argument("--profile", help="write a cProfile pstats file of the last repeat")
     parser.add_argument("--step-by-step", action="store_true", help="without the register's batch writer")
+    parser.add_argument("--keep-run", action="store_true", help=f"keep the last repeat's database ({RUN}) to inspect")
     args = parser.parse_args()
     keep = bool(args.data_dir)
     seed_db = f"{SEED}_{args.mode}"
@@ -188,7 +189,8 @@ def main() -> None:
                   f"{r['statements'] / n:.1f} statements/submission, wall {r['wall']:.1f} s = {n / r['wall']:.0f}/s",
                   flush=True)
     finally:
-        _pg(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
+        if not args.keep_run:
+            _pg(f"DROP DATABASE IF EXISTS {RUN} WITH (FORCE)")
         if not keep:
             _pg(f"DROP DATABASE IF EXISTS {seed_db} WITH (FORCE)")
             shutil.rmtree(data_dir, ignore_errors=True)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from scoring.idcard import is_placeholder
+from server.bulk import insert_rows, update_rows
 
 from .assessing import UNDECIDED, policy_year, summary
 from .comparison import normalize_id
@@ -224,13 +225,13 @@ def _write(conn, items: list[_Item], actors: dict) -> None:  # noqa: ANN001, C90
                  "household_no": i.record.get("household_no") or None, "region_code": i.record["region_code"],
                  "entity_version": 1, "head_name": i.record.get("head_name") or "",
                  "household_type": i.record.get("household_type") or None, "updated_at": now} for i in new]
-        for item, household_id in zip(new, _insert(conn, households, rows)):
+        for item, household_id in zip(new, insert_rows(conn, households, rows, returning_id=True)):
             item.household_id = household_id
 
     rows = [{"household_id": i.household_id, "number": i.number, "record": i.merged,
              "submission_version_id": i.ctx.version.id, "form_id": i.ctx.form.xml_form_id or i.record.get("form_id"),
              "base_version": i.base_version, "conflict": None, "conflict_fields": []} for i in items]
-    for item, version_id in zip(items, _insert(conn, HouseholdVersion.__table__, rows)):
+    for item, version_id in zip(items, insert_rows(conn, HouseholdVersion.__table__, rows, returning_id=True)):
         item.version_id = version_id
 
     # members: as households._sync_members (new ones inserted, listed ones updated, the others inactive)
@@ -244,19 +245,15 @@ def _write(conn, items: list[_Item], actors: dict) -> None:  # noqa: ANN001, C90
             values = {"name": data.get("name") or "", "relation": data.get("relation"), "position": position,
                       "active": True, "data": dict(data)}
             if id_number in have:
-                changes.append({"_id": have[id_number].id, **{f"_{k}": v for k, v in values.items()}})
+                changes.append({"id": have[id_number].id, **values})
             else:
                 inserts.append({"household_id": item.household_id, "id_number": id_number, **values})
         for id_number, m in have.items():
             if id_number not in wanted:
-                changes.append({"_id": m.id, "_name": m.name, "_relation": m.relation, "_position": m.position,
-                                "_active": False, "_data": m.data})
-    if inserts:
-        conn.execute(insert(Member.__table__), inserts)
-    if changes:
-        members_t = Member.__table__
-        conn.execute(update(members_t).where(members_t.c.id == bindparam("_id")).values(
-            {k: bindparam(f"_{k}") for k in ("name", "relation", "position", "active", "data")}), changes)
+                changes.append({"id": m.id, "name": m.name, "relation": m.relation, "position": m.position,
+                                "active": False, "data": m.data})
+    insert_rows(conn, Member.__table__, inserts)
+    update_rows(conn, Member.__table__, changes)
 
     scored = [i for i in items if i.result is not None]
     facts = {id(i): summary(i.result) for i in scored}
@@ -266,7 +263,7 @@ def _write(conn, items: list[_Item], actors: dict) -> None:  # noqa: ANN001, C90
                  "policy_version": str(i.policy.version), "category": facts[id(i)]["category"],
                  "eligible": facts[id(i)]["eligible"], "elimination_eligible": facts[id(i)]["elimination_eligible"],
                  "result": i.result, "job_id": None} for i in scored]
-        for item, assessment_id in zip(scored, _insert(conn, Assessment.__table__, rows)):
+        for item, assessment_id in zip(scored, insert_rows(conn, Assessment.__table__, rows, returning_id=True)):
             item.assessment_id = assessment_id
 
     # the households' columns after the version (and the assessment), as apply_record + store_assessment
@@ -294,8 +291,8 @@ def _write(conn, items: list[_Item], actors: dict) -> None:  # noqa: ANN001, C90
             state["current_assessment_id"] = item.assessment_id
             if state["status"] in UNDECIDED:
                 state["category"] = f["category"]
-        changes.append({"_id": item.household_id, "_version": item.version_id, "_number": item.number,
-                        "_updated": now, **{f"_{k}": state[k] for k in (
+        changes.append({"id": item.household_id, "current_version_id": item.version_id,
+                        "entity_version": item.number, "updated_at": now, **{k: state[k] for k in (
                             "region_code", "head_name", "household_type", "household_no", "key", "category",
                             "current_assessment_id")}})
         actor_id = item.ctx.version.submitter_id if item.ctx.version.submitter_id in actors else None
@@ -318,14 +315,5 @@ def _write(conn, items: list[_Item], actors: dict) -> None:  # noqa: ANN001, C90
         else:
             audit.append({**who, "action": "assessment.create", "entity_type": "household_version",
                           "entity_id": str(item.version_id), "before": None, "after": {"unscored": item.unscored}})
-    conn.execute(update(households).where(households.c.id == bindparam("_id")).values(
-        current_version_id=bindparam("_version"), entity_version=bindparam("_number"), updated_at=bindparam("_updated"),
-        **{k: bindparam(f"_{k}") for k in ("region_code", "head_name", "household_type", "household_no", "key",
-                                           "category", "current_assessment_id")}), changes)
-    conn.execute(insert(AuditEntry.__table__), audit)
-
-
-def _insert(conn, table, rows: list[dict]) -> list[int]:  # noqa: ANN001
-    """A multi-row INSERT … RETURNING id; ids in the order of `rows`."""
-    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    update_rows(conn, households, changes)
+    insert_rows(conn, AuditEntry.__table__, audit)
