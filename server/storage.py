@@ -1,8 +1,14 @@
-"""Content-addressed blob store on local disk: `<DATA_DIR>/blobs/ab/cd/<sha256>`.
+"""Content-addressed blob store on local disk: `<DATA_DIR>/blobs/ab/<sha256>`.
 
 `put_*` returns the sha256 only after the bytes and the directory entry are on disk (fsync), so a
 database row referring to a blob can be committed safely afterwards. Writes are atomic (temp + rename);
 identical content is stored once.
+
+The 256 fan-out directories `00` … `ff` are made (and the root synced) when a store is opened, so a
+write is: temp file, fsync, rename into its fan-out directory, fsync of that directory — two fsyncs,
+no mkdir. (Until 2026-12 blobs went to `ab/cd/<sha256>`: 65,536 directories, so nearly every blob of a
+young store created a directory and synced its parent and the root as well — four fsyncs and a mkdir,
+≈ 0.5 ms of CPU per blob here. Blobs stored that way are still found: reads fall back to that path.)
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from flask import Flask, current_app
 
 CHUNK = 1 << 20
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+FAN_OUT = tuple(f"{i:02x}" for i in range(256))   # blobs/ab/<sha256>
 
 
 @dataclass(frozen=True)
@@ -36,14 +43,23 @@ class BlobStore:
         self._tmp.mkdir(exist_ok=True)
         self._root_str = str(self.root)
         self._tmp_str = str(self._tmp)
-        # Fan-out directories whose own entries (in their parent and in the root) this process has
-        # synced. A directory another writer (thread or process) created may not be durable yet.
-        self._durable_dirs: set[str] = set()
+        for prefix in FAN_OUT:
+            os.makedirs(f"{self._root_str}/{prefix}", exist_ok=True)
+        if fsync:
+            # The fan-out directories' entries (and the store's own) are durable before this store
+            # writes into them, whoever (this process or another one opening the same store) made them.
+            _fsync_dir(self._root_str)
+            _fsync_dir(os.path.dirname(os.path.abspath(self._root_str)))
 
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        current = self.root / sha256[:2] / sha256
+        if not current.exists():
+            legacy = self.root / sha256[:2] / sha256[2:4] / sha256
+            if legacy.exists():
+                return legacy
+        return current
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
@@ -59,8 +75,7 @@ class BlobStore:
         sha = hashlib.sha256(data).hexdigest()
         blob = StoredBlob(sha, hashlib.md5(data, usedforsecurity=False).hexdigest() if md5 else None, len(data))
         directory, final = self._location(sha)
-        if os.path.exists(final):
-            self._confirm(directory)
+        if self._stored(sha, final, directory):
             return blob
         fd, tmp = self._temp()
         try:
@@ -99,16 +114,26 @@ class BlobStore:
         os.close(fd)
         digest = sha.hexdigest()
         directory, final = self._location(digest)
-        if os.path.exists(final):
+        if self._stored(digest, final, directory):
             os.unlink(tmp)
-            self._confirm(directory)
         else:
             self._publish(tmp, directory, final)
         return StoredBlob(digest, md5_hash.hexdigest() if md5_hash is not None else None, size)
 
     def _location(self, sha: str) -> tuple[str, str]:
-        directory = f"{self._root_str}/{sha[:2]}/{sha[2:4]}"
+        directory = f"{self._root_str}/{sha[:2]}"
         return directory, f"{directory}/{sha}"
+
+    def _stored(self, sha: str, final: str, directory: str) -> bool:
+        """Is this content stored already (made durable here if another writer may not have synced it)?"""
+        if os.path.exists(final):
+            self._confirm(directory)
+            return True
+        legacy_dir = f"{directory}/{sha[2:4]}"
+        if os.path.exists(f"{legacy_dir}/{sha}"):   # stored in the earlier two-level layout
+            self._confirm(legacy_dir)
+            return True
+        return False
 
     def _temp(self) -> tuple[int, str]:
         tmp = f"{self._tmp_str}/{secrets.token_hex(12)}.tmp"
@@ -118,21 +143,11 @@ class BlobStore:
         """Another writer may have renamed the blob without its directory fsync yet: sync it here."""
         if self.fsync:
             _fsync_dir(directory)
-            self._sync_fan_out(directory)
-
-    def _sync_fan_out(self, directory: str) -> None:
-        """Make the fan-out directory's own entries durable once per process: whoever created it
-        (this writer, another thread, another process) may not have synced its parents yet."""
-        if directory not in self._durable_dirs:
-            _fsync_dir(os.path.dirname(directory))
-            _fsync_dir(self._root_str)
-            self._durable_dirs.add(directory)
 
     def _publish(self, tmp: str, directory: str, final: str) -> None:
-        """Rename the synced temp file into place; the directory entries are synced before returning."""
+        """Rename the synced temp file into its fan-out directory (made when the store was opened) and
+        sync that directory before returning."""
         try:
-            if not os.path.isdir(directory):
-                os.makedirs(directory, exist_ok=True)
             os.replace(tmp, final)
         except BaseException:
             if os.path.exists(tmp):
@@ -140,7 +155,6 @@ class BlobStore:
             raise
         if self.fsync:
             _fsync_dir(directory)
-            self._sync_fan_out(directory)
 
 
 def _fsync_dir(path: str | os.PathLike[str]) -> None:

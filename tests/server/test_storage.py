@@ -14,7 +14,7 @@ def test_put_read_dedupe(tmp_path):
     a = store.put_bytes(b"hello")
     assert a.sha256 == hashlib.sha256(b"hello").hexdigest() and a.md5 == hashlib.md5(b"hello").hexdigest()
     assert store.read(a.sha256) == b"hello"
-    assert store.path(a.sha256).relative_to(tmp_path).parts[:2] == (a.sha256[:2], a.sha256[2:4])
+    assert store.path(a.sha256).relative_to(tmp_path).parts == (a.sha256[:2], a.sha256)
     b = store.put_stream(io.BytesIO(b"hello"))
     assert b == a
     big = bytes(range(256)) * 20000
@@ -60,40 +60,44 @@ def test_blobs_sharing_a_fan_out_directory(tmp_path):
     assert len({s.sha256[:2] for s in stored}) < 600
 
 
-def _same_directory_pair() -> tuple[bytes, bytes]:
-    """Two contents whose digests share the fan-out directory ab/cd/."""
-    seen: dict[str, bytes] = {}
-    i = 0
-    while True:
-        data = f"blob-{i}".encode()
-        key = hashlib.sha256(data).hexdigest()[:4]
-        if key in seen:
-            return seen[key], data
-        seen[key] = data
-        i += 1
-
-
-def test_a_fan_out_directory_made_by_another_writer_is_synced_before_use(tmp_path, monkeypatch):
-    """A blob renamed into a directory that another process created must not depend on that process
-    having synced the directory's entries: the first use in this process syncs parent and root."""
+def test_opening_a_store_makes_every_fan_out_directory_durable(tmp_path, monkeypatch):
+    """The 256 fan-out directories exist (and the root is synced) before anything is written, whichever
+    process made them; each write then syncs only its own fan-out directory."""
     import server.storage as storage
 
     synced: list[str] = []
     real = storage._fsync_dir
     monkeypatch.setattr(storage, "_fsync_dir", lambda path: (synced.append(str(path)), real(path)))
-    first, second = _same_directory_pair()
-    digest = hashlib.sha256(first).hexdigest()
-    leaf = tmp_path / digest[:2] / digest[2:4]
-    BlobStore(tmp_path, fsync=True).put_bytes(first)      # "another process" creates ab/cd/
-    assert synced == [str(leaf), str(leaf.parent), str(tmp_path)]
+    root = tmp_path / "blobs"
+    BlobStore(root, fsync=True)                           # "another process" made the directories
+    assert sorted(p.name for p in root.iterdir()) == sorted([*storage.FAN_OUT, "tmp"])
+    assert synced == [str(root), str(tmp_path)]
 
     synced.clear()
-    store = BlobStore(tmp_path, fsync=True)               # this process: the directory already exists
-    store.put_bytes(second)
-    assert synced == [str(leaf), str(leaf.parent), str(tmp_path)]
+    store = BlobStore(root, fsync=True)                   # this process: they exist already
+    assert synced == [str(root), str(tmp_path)]
     synced.clear()
-    store.put_bytes(first)                                # already stored: the directory is confirmed
-    assert synced == [str(leaf)]
+    digest = store.put_bytes(b"first").sha256
+    assert synced == [str(root / digest[:2])]             # the file's fsync, then its directory's
+    synced.clear()
+    store.put_bytes(b"first")                             # already stored: its directory is confirmed
+    assert synced == [str(root / digest[:2])]
+
+
+def test_blobs_of_the_earlier_two_level_layout_are_found(tmp_path):
+    """Until 2026-12 blobs were stored at ab/cd/<sha256>: they are read from there, not stored twice."""
+    store = BlobStore(tmp_path, fsync=True)
+    data = b"stored by an earlier version"
+    digest = hashlib.sha256(data).hexdigest()
+    legacy = tmp_path / digest[:2] / digest[2:4] / digest
+    legacy.parent.mkdir(parents=True)
+    legacy.write_bytes(data)
+    assert store.exists(digest) and store.read(digest) == data and store.path(digest) == legacy
+    with store.open(digest) as f:
+        assert f.read() == data
+    assert store.put_bytes(data).sha256 == digest and store.put_stream(io.BytesIO(data)).sha256 == digest
+    assert not (tmp_path / digest[:2] / digest).exists()   # not written again in the new layout
+    assert list((tmp_path / "tmp").iterdir()) == []
 
 
 def test_no_fsync_means_no_directory_syncs(tmp_path, monkeypatch):
