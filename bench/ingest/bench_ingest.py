@@ -302,6 +302,7 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
         if loadgen.returncode != 0:
             raise SystemExit("load generator failed:\n" + loadgen.stderr[-3000:])
         result = json.loads(loadgen.stdout)
+        machine0 = result.get("machine_busy_at_start") or machine0   # from when the sending started
         acked_at = time.time()
         backlog = poll().get("pending", 0)
         acked = result["statuses"].get("201", 0)

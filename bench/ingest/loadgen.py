@@ -65,6 +65,17 @@ def multipart(xml: bytes, photo: tuple[str, bytes] | None) -> tuple[bytes, str]:
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
+def _machine_busy() -> dict[str, float] | None:
+    """/proc/stat's first line: busy (user+nice+system+irq+softirq) and kernel CPU seconds of all cores."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in f.readline().split()[1:8])
+    except OSError:
+        return None
+    tick = os.sysconf("SC_CLK_TCK")
+    return {"busy": (user + nice + system + irq + softirq) / tick, "kernel": (system + irq + softirq) / tick}
+
+
 def run(job: dict) -> dict:
     host, port, project, tokens = job["host"], job["port"], job["project"], job["tokens"]
     form = fetch_form(host, port, tokens[0], project)
@@ -119,6 +130,7 @@ def run(job: dict) -> dict:
         conn.close()
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(job["c"])]
+    machine_busy0 = _machine_busy()   # after generating the instances: only the sending is measured
     cpu0 = os.times()
     wall0 = time.time()
     t0 = time.perf_counter()
@@ -128,7 +140,7 @@ def run(job: dict) -> dict:
         t.join()
     seconds = time.perf_counter() - t0
     cpu1 = os.times()
-    return {"latencies": latencies, "statuses": statuses, "errors": errors, "wall_start": wall0,
+    return {"machine_busy_at_start": machine_busy0, "latencies": latencies, "statuses": statuses, "errors": errors, "wall_start": wall0,
             "seconds": seconds, "client_cpu": (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system),
             "generate_seconds": gen_seconds, "xml_bytes_mean": sum(len(x) for _, x in instances) / len(instances)}
 
