@@ -20,10 +20,10 @@ class Submission(Base):
     """One logical submission of a form; edits add versions, `instance_id` stays the first one."""
 
     __tablename__ = "submissions"
-    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)
+    __table_args__ = (UniqueConstraint("form_id", "instance_id"),)   # also serves look-ups by form
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("forms.id"))
     instance_id: Mapped[str] = mapped_column(String(255))
     current_version_id: Mapped[int | None] = mapped_column(
         ForeignKey("submission_versions.id", use_alter=True, ondelete="SET NULL"))
