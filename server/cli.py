@@ -71,7 +71,8 @@ def serve(data_dir: str | None, host: str, port: int, workers: int | None, threa
                f"({settings['DATABASE_URL'].split(':', 1)[0]})")
     run(overrides, host=host, port=port, workers=workers or settings["WORKERS"],
         threads=threads or settings["THREADS"], processors=settings["PROCESSORS"],
-        job_workers=settings["JOB_WORKERS"])
+        job_workers=settings["JOB_WORKERS"],
+        drain_helpers=0 if settings["DATABASE_URL"].startswith("sqlite") else settings["DRAIN_HELPERS"])
 
 
 @cli.command("collect-config")

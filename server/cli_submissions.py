@@ -81,9 +81,12 @@ def submissions_show(instance_id: str, data_dir: str | None) -> None:
 @click.option("--pending", is_flag=True, help="Process versions still pending (e.g. after a crash).")
 @click.option("--follow", is_flag=True, help="With --pending: keep processing new submissions until stopped "
                                               "(the processor `shoudi serve` starts).")
+@click.option("--when-quiet", type=float, default=None, metavar="SECONDS",
+              help="With --follow: a drain helper, claiming only while a backlog waits and no submission "
+                   "arrived for SECONDS (PostgreSQL; `shoudi serve` starts DRAIN_HELPERS of them).")
 @data_dir_option
 def reprocess(instance_ids: tuple[str, ...], all_failed: bool, pending: bool, follow: bool,
-              data_dir: str | None) -> None:
+              when_quiet: float | None, data_dir: str | None) -> None:
     """Run processing again (parse, score, register) for INSTANCE_ID… or --all-failed / --pending."""
     if not (instance_ids or all_failed or pending):
         raise click.UsageError("give INSTANCE_ID… or --all-failed or --pending")
@@ -95,7 +98,8 @@ def reprocess(instance_ids: tuple[str, ...], all_failed: bool, pending: bool, fo
         if not pending:
             raise click.UsageError("--follow goes with --pending")
         parent = os.getppid()
-        follow_pending(app, keep_going=lambda: os.getppid() == parent)  # stop when the server is gone
+        follow_pending(app, keep_going=lambda: os.getppid() == parent,  # stop when the server is gone
+                       when_quiet=when_quiet)
         return
     counts: dict[str, int] = {}
 

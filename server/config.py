@@ -65,6 +65,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PROCESSORS", 1, "`shoudi serve`: background processes (niced) that parse, score and register "
             "new submissions, so bursts of uploads are acknowledged at full speed. 0: each web worker "
             "processes right after its 201 (PROCESS_INLINE) and sweeps leftovers every minute.", int),
+    Setting("DRAIN_HELPERS", 1, "`shoudi serve` on PostgreSQL: extra processors (niced) that claim work only "
+            "while a backlog waits and no submission arrived for a quarter of a second, so a backlog left by a burst of "
+            "uploads is cleared on every core without slowing the acknowledgements. 0: none.", int),
     Setting("JOB_WORKERS", 1, "`shoudi serve`: background job processes (`shoudi worker`: exports, re-scoring, "
             "department data comparison). 0: run `shoudi worker` yourself (e.g. on another machine).", int),
     Setting("DB_POOL_SIZE", 5, "Database connection pool size per worker process (PostgreSQL).", int),

@@ -405,12 +405,47 @@ def warm_up(steps: Iterable[Step] | None = None) -> None:
 
 
 def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callable[[], bool] = lambda: True,
-                   older_than: timedelta | None = None) -> None:
-    """Process pending versions as they arrive until `keep_going()` is false (the processor loop)."""
+                   older_than: timedelta | None = None, when_quiet: float | None = None) -> None:
+    """Process pending versions as they arrive until `keep_going()` is false (the processor loop).
+
+    `when_quiet` (seconds; PostgreSQL): a drain helper. It claims batches only while a backlog is
+    waiting and no submission has arrived for that long, i.e. after a burst of uploads, so it never
+    takes CPU from the acknowledgements while uploads come in; the main processor, working meanwhile,
+    and the helper then clear the backlog on both cores.
+    """
     warm_up()
     while keep_going():
-        counts = process_pending(app, older_than=older_than)
+        if when_quiet is not None:
+            counts = _drain_while_quiet(app, when_quiet, keep_going)
+        else:
+            counts = process_pending(app, older_than=older_than)
         if counts:
             log.info("processed: %s", counts)
         else:
-            time.sleep(poll_seconds)
+            time.sleep(poll_seconds if when_quiet is None else min(poll_seconds, when_quiet))
+
+
+_NEWEST_PENDING = select(SubmissionVersion.received_at).where(
+    SubmissionVersion.processing_state == "pending").order_by(SubmissionVersion.id.desc()).limit(1)
+
+
+def backlog_is_quiet(app: Flask, seconds: float) -> bool:
+    """Versions are pending and none of them arrived in the last `seconds` (uploads have paused)."""
+    with get_db(app).sessionmaker() as session:
+        newest = session.scalar(_NEWEST_PENDING)
+    return newest is not None and newest < utcnow() - timedelta(seconds=seconds)
+
+
+def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    steps = _steps(None)
+    with get_db(app).sessionmaker() as session:
+        if not _skip_locked(session):
+            return counts   # SQLite: one writer at a time, a helper cannot help
+    while keep_going() and backlog_is_quiet(app, seconds):
+        batch = claim_batch(app, steps=steps, size=MAX_BATCH)
+        if not batch:
+            break
+        for state, n in batch.items():
+            counts[state] = counts.get(state, 0) + n
+    return counts

@@ -4,7 +4,8 @@ Background jobs (exports, re-scoring, department data comparison) run in JOB_WOR
 `shoudi worker` processes started and stopped with the server.
 
 Processing (parse → score → register) runs in PROCESSORS separate niced processes
-(`shoudi reprocess --pending --follow`), so bursts of uploads keep the CPU for acknowledging; with
+(`shoudi reprocess --pending --follow`), so bursts of uploads keep the CPU for acknowledging, plus
+DRAIN_HELPERS (PostgreSQL) that join in only once uploads pause and a backlog waits; with
 PROCESSORS=0 each worker has a processing thread (server/processor.py) and a pending sweeper instead.
 
 gunicorn sets TCP_NODELAY on its listening sockets (inherited by accepted connections), so a
@@ -86,12 +87,16 @@ def _start_sweeper(worker) -> None:  # noqa: ANN001
     threading.Thread(target=loop, name="shoudi-pending-sweeper", daemon=True).start()
 
 
-def _start_processors(count: int, data_dir: str | None) -> list[subprocess.Popen]:
-    """Niced `shoudi reprocess --pending --follow` processes: web workers keep priority in bursts."""
+def _start_processors(count: int, data_dir: str | None, helpers: int = 0,
+                      quiet_seconds: float = 0.25) -> list[subprocess.Popen]:
+    """Niced `shoudi reprocess --pending --follow` processes: web workers keep priority in bursts.
+    `helpers` more of them drain a backlog once uploads pause (`--when-quiet`)."""
     command = [sys.executable, "-m", "server", "reprocess", "--pending", "--follow"]
     if data_dir:
         command += ["--data-dir", data_dir]
-    return [subprocess.Popen(command, preexec_fn=lambda: os.nice(10)) for _ in range(count)]
+    helper = command + ["--when-quiet", str(quiet_seconds)]
+    return ([subprocess.Popen(command, preexec_fn=lambda: os.nice(10)) for _ in range(count)]
+            + [subprocess.Popen(helper, preexec_fn=lambda: os.nice(10)) for _ in range(helpers if count else 0)])
 
 
 def _start_job_workers(count: int, data_dir: str | None) -> list[subprocess.Popen]:
@@ -103,7 +108,7 @@ def _start_job_workers(count: int, data_dir: str | None) -> list[subprocess.Pope
 
 
 def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threads: int,
-        processors: int = 1, job_workers: int = 0) -> None:
+        processors: int = 1, job_workers: int = 0, drain_helpers: int = 0) -> None:
     """Serve until stopped. With processors > 0, processing happens in those processes, not inline."""
     app_config = dict(app_config)
     sweep = processors == 0
@@ -130,7 +135,7 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
     children: list[subprocess.Popen] = []
     if processors or job_workers:
         def when_ready(_arbiter) -> None:  # noqa: ANN001
-            children.extend(_start_processors(processors, app_config.get("DATA_DIR")))
+            children.extend(_start_processors(processors, app_config.get("DATA_DIR"), drain_helpers))
             children.extend(_start_job_workers(job_workers, app_config.get("DATA_DIR")))
 
         def on_exit(_arbiter) -> None:  # noqa: ANN001

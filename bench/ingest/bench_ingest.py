@@ -109,7 +109,8 @@ def survey_date(village_code: str) -> date:
 def server_settings(env: dict[str, str]) -> str:
     from server.config import load_settings
     cfg = load_settings({}, environ=env)
-    return f"{cfg['WORKERS']} workers × {cfg['THREADS']} threads, {cfg.get('PROCESSORS', 0)} processors"
+    return (f"{cfg['WORKERS']} workers × {cfg['THREADS']} threads, {cfg.get('PROCESSORS', 0)} processors, "
+            f"{cfg.get('DRAIN_HELPERS', 0) if not cfg['DATABASE_URL'].startswith('sqlite') else 0} drain helpers")
 
 
 def free_port() -> int:
@@ -283,6 +284,8 @@ def run_once(db: str, photo: bool, args: argparse.Namespace) -> dict:
     env = _env(data_dir, db_url, args.log_level)
     if args.processors is not None:
         env["SHOUDI_PROCESSORS"] = str(args.processors)
+    if args.drain_helpers is not None:
+        env["SHOUDI_DRAIN_HELPERS"] = str(args.drain_helpers)
     proc = None
     try:
         project_id, tokens, villages = prepare(data_dir, db_url, env)
@@ -426,6 +429,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: shoudi's)")
     parser.add_argument("--threads", type=int, help="threads per worker (default: shoudi's)")
     parser.add_argument("--processors", type=int, help="background processors, SHOUDI_PROCESSORS (default: shoudi's)")
+    parser.add_argument("--drain-helpers", type=int, help="SHOUDI_DRAIN_HELPERS (default: shoudi's)")
     parser.add_argument("--photo-kb", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--log-level", default="INFO", help="server log level (default INFO, as deployed)")

@@ -213,3 +213,65 @@ def test_claims_grow_while_they_come_back_full(app, collect, world, db_session, 
     assert process_pending(app, steps=[ok_step]) == {"done": 20}
     assert sizes == [8, 16, 8]            # 8 (full) → 16 (12 left: not full) → 8 (none left)
     assert all(_version(db_session, iid).processing_state == "done" for iid in iids)
+
+
+def test_a_drain_helper_claims_only_once_uploads_pause(app, collect, world, db_session, monkeypatch):
+    """`reprocess --pending --follow --when-quiet S` (DRAIN_HELPERS): while submissions keep arriving it
+    leaves them to the main processor; once none arrived for S seconds it drains the backlog."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server import ingest
+    from server.models import utcnow
+    app.config["PROCESS_INLINE"] = False
+    monkeypatch.setattr(components, "PROCESSING_STEPS", ("tests.server.test_ingest:ok_step",))
+    assert not ingest.backlog_is_quiet(app, 1.0)                     # nothing pending
+    iids = [_submit(collect, world, f"uuid:ffffffff-1111-4111-8111-1111111111{i:02d}") for i in range(3)]
+    assert not ingest.backlog_is_quiet(app, 60.0)                    # the newest arrived just now
+    assert ingest._drain_while_quiet(app, 60.0, lambda: True) == {}
+    assert all(_version(db_session, i).processing_state == "pending" for i in iids)
+
+    db_session.execute(update(SubmissionVersion).values(received_at=utcnow() - timedelta(seconds=5)))
+    db_session.commit()
+    assert ingest.backlog_is_quiet(app, 1.0)
+    monkeypatch.setattr(ingest, "_skip_locked", lambda session: True)   # the claiming path, also on SQLite
+    assert ingest._drain_while_quiet(app, 1.0, lambda: True) == {"done": 3}
+    assert all(_version(db_session, i).processing_state == "done" for i in iids)
+    assert not ingest.backlog_is_quiet(app, 1.0)                     # nothing pending any more
+
+
+def test_a_drain_helper_does_nothing_on_sqlite(app, collect, world, db_session, monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server import ingest
+    from server.db import get_db
+    from server.models import utcnow
+    if not get_db(app).is_sqlite:
+        import pytest
+        pytest.skip("on PostgreSQL helpers claim (the test above)")
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    db_session.execute(update(SubmissionVersion).values(received_at=utcnow() - timedelta(seconds=5)))
+    db_session.commit()
+    assert ingest._drain_while_quiet(app, 1.0, lambda: True) == {}   # one writer: the main processor's job
+    assert _version(db_session, iid).processing_state == "pending"
+
+
+def test_serve_starts_drain_helpers_after_the_processors(monkeypatch):
+    from server import serve
+    started: list[list[str]] = []
+
+    class FakePopen:
+        def __init__(self, command, preexec_fn=None):  # noqa: ANN001
+            started.append(command)
+    monkeypatch.setattr(serve.subprocess, "Popen", FakePopen)
+    serve._start_processors(1, "/data", helpers=1)
+    assert [c[3:] for c in started] == [
+        ["reprocess", "--pending", "--follow", "--data-dir", "/data"],
+        ["reprocess", "--pending", "--follow", "--data-dir", "/data", "--when-quiet", "0.25"]]
+    started.clear()
+    serve._start_processors(0, "/data", helpers=1)   # PROCESSORS=0: the web workers process; no helper
+    assert started == []
