@@ -9,7 +9,8 @@ it once. Elsewhere (SQLite) the same calls run SQLAlchemy Core executemany state
 The rows are what the Core statements would write: a column missing from the rows gets its Python-side
 default (scalar or callable) exactly as Core applies it; a JSON column's `None` is stored as JSON
 `null`, as SQLAlchemy's JSON type stores it; date/time columns take dates and timezone-aware datetimes
-(shoudi's `utcnow()`), JSON values what `json.dumps` takes.
+(shoudi's `utcnow()`), JSON values what `json.dumps` takes (one difference: a NaN or infinite float
+becomes JSON null, where `json.dumps` writes a token PostgreSQL refuses).
 """
 from __future__ import annotations
 
