@@ -83,7 +83,7 @@ def _recordset(conn: Connection, table: Table, names: tuple[str, ...]) -> tuple[
         column = table.c[name]
         type_sql = column.type.compile(dialect=conn.dialect)
         defs.append(f'"{name}" {type_sql}')
-        if isinstance(column.type, JSON) or type_sql == "JSONB":
+        if isinstance(column.type, JSON):   # shoudi's JSONType: JSON, JSONB on PostgreSQL
             exprs.append(f"COALESCE(r.\"{name}\", 'null'::jsonb)")   # None is JSON null, as SQLAlchemy stores it
         else:
             exprs.append(f'r."{name}"')

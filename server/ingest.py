@@ -362,13 +362,14 @@ def failed_ids(app: Flask, limit: int = 100_000) -> list[int]:
 
 
 def process_pending(app: Flask, *, older_than: timedelta | None = None,
-                    steps: Iterable[Step] | None = None) -> dict[str, int]:
+                    steps: Iterable[Step] | None = None,
+                    claim_while: Callable[[], bool] | None = None) -> dict[str, int]:
     """Process every pending version; returns counts by resulting state.
 
     Several processors may run this at once: on PostgreSQL each claims versions with FOR UPDATE SKIP
     LOCKED, a batch per transaction (BATCH versions, doubling up to MAX_BATCH while claims come back
-    full); on SQLite the write lock serializes them and a version found `done`
-    under the lock is not run again.
+    full), and `claim_while()`, when given, is asked before each claim; on SQLite the write lock
+    serializes them and a version found `done` under the lock is not run again.
     """
     counts: dict[str, int] = {}
     steps = _steps(steps)
@@ -376,7 +377,8 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
         claiming = _skip_locked(session)
     if claiming:
         size = BATCH
-        while batch := claim_batch(app, older_than=older_than, steps=steps, size=size):
+        while (claim_while is None or claim_while()) and \
+                (batch := claim_batch(app, older_than=older_than, steps=steps, size=size)):
             for state, n in batch.items():
                 counts[state] = counts.get(state, 0) + n
             if set(batch) == {"deferred"}:
@@ -437,15 +439,8 @@ def backlog_is_quiet(app: Flask, seconds: float) -> bool:
 
 
 def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    steps = _steps(None)
+    """The drain helper's turn: claim batches (as `process_pending` does) while the backlog is quiet."""
     with get_db(app).sessionmaker() as session:
         if not _skip_locked(session):
-            return counts   # SQLite: one writer at a time, a helper cannot help
-    while keep_going() and backlog_is_quiet(app, seconds):
-        batch = claim_batch(app, steps=steps, size=MAX_BATCH)
-        if not batch:
-            break
-        for state, n in batch.items():
-            counts[state] = counts.get(state, 0) + n
-    return counts
+            return {}   # SQLite: one writer at a time, a helper cannot help
+    return process_pending(app, claim_while=lambda: keep_going() and backlog_is_quiet(app, seconds))

@@ -54,12 +54,12 @@ class BlobStore:
     def path(self, sha256: str) -> Path:
         if not _SHA256.fullmatch(sha256):
             raise ValueError("not a sha256 hex digest")
-        current = self.root / sha256[:2] / sha256
-        if not current.exists():
-            legacy = self.root / sha256[:2] / sha256[2:4] / sha256
-            if legacy.exists():
-                return legacy
-        return current
+        final = self._location(sha256)[1]
+        if not os.path.exists(final):
+            legacy = self._legacy_location(sha256)[1]
+            if os.path.exists(legacy):
+                return Path(legacy)
+        return Path(final)
 
     def exists(self, sha256: str) -> bool:
         return self.path(sha256).exists()
@@ -121,18 +121,21 @@ class BlobStore:
         return StoredBlob(digest, md5_hash.hexdigest() if md5_hash is not None else None, size)
 
     def _location(self, sha: str) -> tuple[str, str]:
+        """(directory, file) of a blob: `ab/<sha256>`."""
         directory = f"{self._root_str}/{sha[:2]}"
+        return directory, f"{directory}/{sha}"
+
+    def _legacy_location(self, sha: str) -> tuple[str, str]:
+        """(directory, file) in the layout of stores written before 2026-12: `ab/cd/<sha256>`."""
+        directory = f"{self._root_str}/{sha[:2]}/{sha[2:4]}"
         return directory, f"{directory}/{sha}"
 
     def _stored(self, sha: str, final: str, directory: str) -> bool:
         """Is this content stored already (made durable here if another writer may not have synced it)?"""
-        if os.path.exists(final):
-            self._confirm(directory)
-            return True
-        legacy_dir = f"{directory}/{sha[2:4]}"
-        if os.path.exists(f"{legacy_dir}/{sha}"):   # stored in the earlier two-level layout
-            self._confirm(legacy_dir)
-            return True
+        for found_dir, found in ((directory, final), self._legacy_location(sha)):
+            if os.path.exists(found):
+                self._confirm(found_dir)
+                return True
         return False
 
     def _temp(self) -> tuple[int, str]:

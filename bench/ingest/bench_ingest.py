@@ -27,6 +27,7 @@ import time
 import urllib.request
 from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Iterator, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -169,22 +170,38 @@ def stop_server(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def group_cpu_seconds(pgid: int) -> dict[str, float]:
-    """user+system CPU of the live processes in the server's process group: web (gunicorn arbiter and
-    workers) and processors (`shoudi reprocess --pending --follow` children)."""
+class _Process(NamedTuple):
+    pid: str
+    comm: str
+    pgrp: int
+    cpu: float          # user + system seconds
+    children_cpu: float  # of its waited-for children (e.g. PostgreSQL's exited autovacuum workers)
+    cmdline: bytes
+
+
+def _processes() -> Iterator[_Process]:
+    """Every live process, from /proc/<pid>/stat and cmdline (processes that end meanwhile are skipped)."""
     tick = os.sysconf("SC_CLK_TCK")
-    totals = {"web": 0.0, "processors": 0.0}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            head, rest = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
             cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
         except OSError:
             continue
-        if int(fields[2]) == pgid:  # fields after "(comm)": state ppid pgrp … utime(11) stime(12)
-            role = "processors" if b"reprocess" in cmdline else "web"
-            totals[role] += (int(fields[11]) + int(fields[12])) / tick
+        fields = rest.split()  # after "(comm)": state ppid pgrp … utime(11) stime(12) cutime(13) cstime(14)
+        yield _Process(entry, head.split("(", 1)[1], int(fields[2]), (int(fields[11]) + int(fields[12])) / tick,
+                       (int(fields[13]) + int(fields[14])) / tick, cmdline)
+
+
+def group_cpu_seconds(pgid: int) -> dict[str, float]:
+    """user+system CPU of the live processes in the server's process group: web (gunicorn arbiter and
+    workers) and processors (`shoudi reprocess --pending --follow` children, drain helpers included)."""
+    totals = {"web": 0.0, "processors": 0.0}
+    for p in _processes():
+        if p.pgrp == pgid:
+            totals["processors" if b"reprocess" in p.cmdline else "web"] += p.cpu
     return totals
 
 
@@ -192,42 +209,22 @@ def postgres_cpu_seconds() -> float:
     """user+system CPU of every PostgreSQL process on this machine (backends, WAL writer, checkpointer…);
     0.0 where none runs. The bench is the only client during a run, so the difference over the run is
     the database's work for it."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            head, rest = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.split("(", 1)[1].startswith("postgres"):
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    return sum(p.cpu for p in _processes() if p.comm.startswith("postgres"))
 
 
 def process_cpu_table() -> dict[str, float]:
-    """user+system CPU of every live process by "pid command line" (for --detail); a process's waited-for
-    children (e.g. PostgreSQL's exited autovacuum workers) count in its own entry."""
-    tick = os.sysconf("SC_CLK_TCK")
+    """CPU of every live process by "pid command line" (for --detail), its waited-for children's included."""
     table = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-        except OSError:
-            continue
-        table[f"{entry} {cmdline.strip()[:90]}"] = sum(int(x) for x in fields[11:15]) / tick
+    for p in _processes():
+        command = p.cmdline.replace(b"\0", b" ").decode(errors="replace").strip()
+        table[f"{p.pid} {command[:90]}"] = p.cpu + p.children_cpu
     return table
 
 
 def machine_cpu_seconds() -> dict[str, float]:
     """CPU time of the whole machine from /proc/stat (all cores): busy (user+nice+system+irq+softirq)
     and its system+irq+softirq part. Kernel threads (journal commits, loopback softirqs) count here and
-    in no process."""
+    in no process. (The load generator reads it too, when it starts sending.)"""
     fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:8]]
     user, nice, system, _idle, _iowait, irq, softirq = fields
     tick = os.sysconf("SC_CLK_TCK")

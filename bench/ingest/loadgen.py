@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from bench.ingest.bench_ingest import machine_cpu_seconds  # noqa: E402
 from bench.ingest.households import generate  # noqa: E402
 
 USER_AGENT = "org.odk.collect.android/v2024.2.4 okhttp/4.12.0 (shoudi-bench)"
@@ -63,17 +64,6 @@ def multipart(xml: bytes, photo: tuple[str, bytes] | None) -> tuple[bytes, str]:
                   f"Content-Type: image/jpeg\r\n\r\n".encode(), data, b"\r\n"]
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def _machine_busy() -> dict[str, float] | None:
-    """/proc/stat's first line: busy (user+nice+system+irq+softirq) and kernel CPU seconds of all cores."""
-    try:
-        with open("/proc/stat") as f:
-            user, nice, system, _idle, _iowait, irq, softirq = (int(x) for x in f.readline().split()[1:8])
-    except OSError:
-        return None
-    tick = os.sysconf("SC_CLK_TCK")
-    return {"busy": (user + nice + system + irq + softirq) / tick, "kernel": (system + irq + softirq) / tick}
 
 
 def run(job: dict) -> dict:
@@ -130,7 +120,7 @@ def run(job: dict) -> dict:
         conn.close()
 
     threads = [threading.Thread(target=worker, args=(w,)) for w in range(job["c"])]
-    machine_busy0 = _machine_busy()   # after generating the instances: only the sending is measured
+    machine_busy0 = machine_cpu_seconds()   # after generating the instances: only the sending is measured
     cpu0 = os.times()
     wall0 = time.time()
     t0 = time.perf_counter()
