@@ -194,6 +194,29 @@ def run_on_driver(conn, sql: str, params) -> list:  # noqa: ANN001
                                       connection_invalidated=invalidated, dialect=dialect) from error
 
 
+_FACTS: "weakref.WeakKeyDictionary[Engine, dict[str, dict]]" = weakref.WeakKeyDictionary()
+FACTS_MAX = 4096  # entries per kind; a full one is emptied
+
+
+def remembered(session: Session, kind: str) -> dict:
+    """A per-process dict of facts read from the session's database (one per engine, so a test's fresh
+    database never sees another's ids). Only for facts whose use re-checks them where it matters (the
+    submission route's guarded statement does); the caller bounds it with FACTS_MAX."""
+    kinds = _FACTS.get(session.get_bind())
+    if kinds is None:
+        kinds = _FACTS[session.get_bind()] = {}
+    found = kinds.get(kind)
+    if found is None:
+        found = kinds[kind] = {}
+    return found
+
+
+def remember(facts: dict, key, value) -> None:  # noqa: ANN001
+    if len(facts) >= FACTS_MAX:
+        facts.clear()
+    facts[key] = value
+
+
 _AUTOCOMMIT = "AUTOCOMMIT"
 
 

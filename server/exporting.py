@@ -16,7 +16,7 @@ from typing import Callable, Iterator
 import click
 from flask import Blueprint, Response, jsonify, request, send_file
 from sqlalchemy import Boolean, Index, Integer, String, Text, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, undefer
 
 from exports import central_csv, layout as export_layout, national, notices, photos
 from server.models.base import Base, JSONType, UTCDateTime, utcnow
@@ -275,6 +275,7 @@ def _region_names(session: Session, region_code: str) -> dict:
 
 def _write_csv(session, out, spec, region, since, params, progress, app) -> _Result:  # noqa: ANN001
     from server.models import Form, FormVersion, Project, Submission, SubmissionVersion, User
+    from server.submissions.intake import instance_xml
     from server.roles import subtree_prefix
     from server.storage import get_blobs
 
@@ -294,6 +295,7 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
         while True:
             rows = session.execute(
                 select(Submission, SubmissionVersion, User.display_name, User.username)
+                .options(undefer(SubmissionVersion.xml))
                 .join(SubmissionVersion, SubmissionVersion.id == Submission.current_version_id)
                 .outerjoin(User, User.id == Submission.submitter_id)
                 .where(Submission.form_id == form.id, Submission.deleted_at.is_(None), Submission.id > last)
@@ -308,7 +310,7 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                 attachments = [(a.name, (lambda sha=a.sha256: blobs.open(sha)))
                                for a in version.attachments if a.sha256] if include_media else ()
                 yield central_csv.Submission(
-                    sub.instance_id, blobs.read(version.xml_sha256), submission_date=sub.created_at,
+                    sub.instance_id, instance_xml(version, blobs), submission_date=sub.created_at,
                     submitter_id=sub.submitter_id, submitter_name=display_name or username,
                     attachments_present=version.attachments_present,
                     attachments_expected=version.attachments_expected, review_state=sub.review_state,

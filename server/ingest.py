@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 
 from flask import Flask
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server import plugins
@@ -27,6 +27,7 @@ from server.bulk import update_rows
 from server.db import begin_write, get_db
 from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
 from server.storage import BlobStore, get_blobs
+from server.submissions.intake import instance_xml
 
 log = logging.getLogger("shoudi.ingest")
 
@@ -50,7 +51,7 @@ class StepContext:
 
     @cached_property
     def xml(self) -> bytes:
-        return self.blobs.read(self.version.xml_sha256)
+        return instance_xml(self.version, self.blobs)
 
 
 Step = Callable[[StepContext], None]
@@ -87,7 +88,8 @@ def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, fou
     session = get_db(app).sessionmaker()
     try:
         if _skip_locked(session):
-            version = session.get(SubmissionVersion, version_id, with_for_update={"skip_locked": True})
+            version = session.get(SubmissionVersion, version_id, with_for_update={"skip_locked": True},
+                                  options=_WITH_XML)
             if version is None:
                 exists = session.scalar(select(SubmissionVersion.id).where(SubmissionVersion.id == version_id))
                 session.rollback()
@@ -96,7 +98,7 @@ def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, fou
         n_pure = _n_pure(steps)
         if n_pure == 0:
             begin_write(session)
-        version = session.get(SubmissionVersion, version_id, with_for_update=n_pure == 0)
+        version = session.get(SubmissionVersion, version_id, with_for_update=n_pure == 0, options=_WITH_XML)
         if version is None:
             session.rollback()
             return "missing"
@@ -104,6 +106,8 @@ def _process(app: Flask, version_id: int, steps: list[Step], *, force: bool, fou
     finally:
         session.close()
 
+
+_WITH_XML = (undefer(SubmissionVersion.xml),)  # the parse step reads it: loaded with the claimed row
 
 BATCH = 8  # versions claimed per transaction: one commit (one WAL fsync) for all of them
 MAX_BATCH = 32  # while claims come back full (a backlog), each claims twice as many, up to this
@@ -118,7 +122,8 @@ def claim_batch(app: Flask, *, older_than: timedelta | None = None, steps: Itera
     steps = _steps(steps)
     session = get_db(app).sessionmaker()
     try:
-        query = select(SubmissionVersion).where(SubmissionVersion.processing_state == "pending")
+        query = (select(SubmissionVersion).options(*_WITH_XML)
+                 .where(SubmissionVersion.processing_state == "pending"))
         if older_than is not None:
             query = query.where(SubmissionVersion.received_at < utcnow() - older_than)
         versions = list(session.scalars(query.order_by(SubmissionVersion.id).limit(size or BATCH)

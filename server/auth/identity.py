@@ -19,7 +19,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from server.auth import digest, passwords, tokens
-from server.db import HotStatement, begin_write
+from server.db import HotStatement, begin_write, remember, remembered
 from server.errors import ApiError
 from server.models import AppToken, Project, User, UserRegion, utcnow
 from server.roles import may_act_in, region_contains
@@ -78,6 +78,9 @@ _ACTIVE_USER = HotStatement(
 _TOKEN_USED = update(_t).where(_t.c.id == bindparam("token_id")).values(last_used_at=bindparam("now"))
 
 
+TOKEN_TOUCH = timedelta(minutes=10)  # a token's last_used_at is refreshed at most this often
+
+
 def _regions(rows: list, column: int) -> list[str]:
     return sorted(r[column] for r in rows if r[column] is not None)
 
@@ -128,22 +131,36 @@ def _active_user(session: Session, username: str) -> _UserRow | None:
     return _UserRow(Principal(first[0], first[1], first[2], _regions(rows, 5)), first[3], first[4])
 
 
+_VERIFIED = "verified app tokens"  # token sha256 → TokenInfo, in `remembered`
+
+
+def recently_verified(session: Session, token_sha256: str) -> TokenInfo | None:
+    """A token this process has verified with `authenticate` (and not since found revoked), without a
+    statement. Only for the submission route's express lane, whose one write checks the token again
+    (server/submissions/intake.py); everything else authenticates each request."""
+    return remembered(session, _VERIFIED).get(token_sha256)
+
+
 def _by_token(session: Session, token: str) -> Actor:
     if not tokens.well_formed(token):
         raise ApiError(401, "令牌格式错误。Malformed app user token.", code="401.2")
-    rows = _TOKEN_ACTOR.run(session, {"sha": tokens.token_digest(token)})
+    sha = tokens.token_digest(token)
+    rows = _TOKEN_ACTOR.run(session, {"sha": sha})
+    verified = remembered(session, _VERIFIED)
     if not rows:  # unknown, revoked, or its user deactivated
+        verified.pop(sha, None)
         raise ApiError(403, "令牌无效或已撤销，请重新扫码配置。The app user token is unknown or revoked.",
                        code="403.1")
     token_id, project_id, last_used_at, user_id, username, role = rows[0][:6]
     now = utcnow()
-    if last_used_at is None or now - last_used_at > timedelta(minutes=10):
+    if last_used_at is None or now - last_used_at > TOKEN_TOUCH:
         # A write of its own: upgrading this read transaction fails at once on SQLite when busy.
         begin_write(session)
         session.connection().execute(_TOKEN_USED, {"token_id": token_id, "now": now})
         session.commit()
-    return Actor(user=Principal(user_id, username, role, _regions(rows, 6)), method="token",
-                 token=TokenInfo(token_id, project_id))
+    info = TokenInfo(token_id, project_id)
+    remember(verified, sha, info)
+    return Actor(user=Principal(user_id, username, role, _regions(rows, 6)), method="token", token=info)
 
 
 def _by_digest(session: Session, header: str) -> Actor:

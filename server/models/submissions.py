@@ -1,15 +1,17 @@
 """Submissions: the logical submission (keyed by its first instanceID), its versions and attachments.
 
-The XML and attachment bytes live in the content-addressed blob store (by sha256); rows point at them.
+A version's XML is stored in its own row (`xml`, exactly the bytes received; versions stored before
+2026-12 have NULL there and their XML in the blob store, by `xml_sha256`); attachment bytes live in the
+content-addressed blob store (by sha256) and rows point at them.
 Processing (parse → score → register) is tracked per version and never affects whether a version is kept.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, String, Text,
+from sqlalchemy import (BigInteger, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from server.models.base import Base, JSONType, UTCDateTime, utcnow
 
@@ -56,6 +58,9 @@ class SubmissionVersion(Base):
     instance_name: Mapped[str | None] = mapped_column(String(255))
     xml_sha256: Mapped[str] = mapped_column(String(64))
     xml_size: Mapped[int] = mapped_column(Integer)
+    # The instance as received (deferred: loaded only where read); NULL for versions whose XML is in the
+    # blob store (stored before 2026-12). Read it through `instance_xml(version, blobs)`.
+    xml: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     app_token_id: Mapped[int | None] = mapped_column(ForeignKey("app_tokens.id", ondelete="SET NULL"))
     device_id: Mapped[str | None] = mapped_column(String(255))

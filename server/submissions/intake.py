@@ -1,4 +1,5 @@
-"""Receive one submission durably: blobs on disk (fsync) and rows committed, then the caller answers 201.
+"""Receive one submission durably: attachments on disk (fsync), then the rows committed with the XML in
+the version's own row, then the caller answers 201.
 
 Outcomes follow ODK Central (shared/openrosa.md §3.3, §3.5); every refusal is an `ApiError`.
 """
@@ -11,10 +12,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from sqlalchemy import bindparam, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from server.db import HotStatement, begin_write, end_autocommit, retry_on_disconnect
+from server.db import HotStatement, begin_write, end_autocommit, remember, remembered, retry_on_disconnect
 from server.errors import ApiError
 from server.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
@@ -49,26 +50,36 @@ _ROUTE = HotStatement(
                  .outerjoin(_sv, (_sv.c.form_id == _f.c.id) & (_sv.c.instance_id == bindparam("instance_id"))))
     .where(_f.c.project_id == bindparam("project_id"), _f.c.xml_form_id == bindparam("xml_form_id")))
 
-# PostgreSQL: a first submission in one round trip. Both ids come from their sequences first, so the
-# submission row is written with its current_version_id (the foreign keys are checked at the end of
-# the statement); the attachment slots come from arrays (none, or one row per expected file).
-_PG_STORE_NEW = HotStatement(text("""
-WITH p AS (
+# PostgreSQL: a first submission in one round trip, guarded: rows are written only if, at this instant,
+# the form (by project + xmlFormId) is not closed and has the version (by id and name), no version
+# holds this instanceID yet, and the submitter is who it should be (below). Both ids come from their
+# sequences first, so the submission row is written with its current_version_id (the foreign keys are
+# checked at the end of the statement); the attachment slots come from arrays (none, or one row per
+# expected file). No row back means "decide the long way" (`receive`), never a refusal by itself.
+_PG_INSERT_NEW = """
+WITH who AS ({who}), r AS (
+    SELECT f.id AS form_id FROM forms f JOIN form_versions fv ON fv.form_id = f.id
+    WHERE f.project_id = CAST(:project_id AS integer) AND f.xml_form_id = CAST(:xml_form_id AS text)
+      AND f.state <> 'closed' AND fv.id = CAST(:form_version_id AS integer) AND fv.version = CAST(:version AS text)
+      AND NOT EXISTS (SELECT 1 FROM submission_versions x
+                      WHERE x.form_id = f.id AND x.instance_id = CAST(:instance_id AS text))
+), p AS (
     SELECT nextval(pg_get_serial_sequence('submissions', 'id'))::integer AS sid,
            nextval(pg_get_serial_sequence('submission_versions', 'id'))::integer AS vid,
-           CAST(:form_id AS integer) AS form_id, CAST(:instance_id AS text) AS instance_id,
-           CAST(:submitter_id AS integer) AS submitter_id, CAST(:now AS timestamptz) AS now
+           r.form_id, CAST(:instance_id AS text) AS instance_id, who.submitter_id, who.app_token_id,
+           CAST(:now AS timestamptz) AS now
+    FROM r, who
 ), s AS (
     INSERT INTO submissions (id, form_id, instance_id, current_version_id, submitter_id, created_at, updated_at)
     SELECT sid, form_id, instance_id, vid, submitter_id, now, now FROM p
 ), v AS (
     INSERT INTO submission_versions (id, submission_id, form_id, form_version_id, instance_id, deprecated_id,
-        instance_name, xml_sha256, xml_size, submitter_id, app_token_id, device_id, user_agent, received_at,
+        instance_name, xml_sha256, xml_size, xml, submitter_id, app_token_id, device_id, user_agent, received_at,
         attachments_expected, attachments_present, processing_state, processing_attempts, processing_log)
     SELECT vid, sid, form_id, CAST(:form_version_id AS integer), instance_id, NULL,
-        CAST(:instance_name AS text), CAST(:xml_sha256 AS text), CAST(:xml_size AS integer), submitter_id,
-        CAST(:app_token_id AS integer), CAST(:device_id AS text), CAST(:user_agent AS text), now,
-        CAST(:attachments_expected AS integer), CAST(:attachments_present AS integer), 'pending', 0,
+        CAST(:instance_name AS text), CAST(:xml_sha256 AS text), CAST(:xml_size AS integer),
+        CAST(:xml AS bytea), submitter_id, app_token_id, CAST(:device_id AS text), CAST(:user_agent AS text),
+        now, CAST(:attachments_expected AS integer), CAST(:attachments_present AS integer), 'pending', 0,
         CAST('[]' AS jsonb) FROM p
 ), a AS (
     INSERT INTO attachments (version_id, name, sha256, size, content_type, received_at)
@@ -77,7 +88,17 @@ WITH p AS (
                    CAST(:content_types AS text[])) AS a(name, sha256, size, content_type)
 )
 SELECT vid FROM p
-"""))
+"""
+# The submitter as authenticated by the caller (Digest, Basic, or a token checked this request) …
+_PG_STORE_NEW = HotStatement(text(_PG_INSERT_NEW.format(
+    who="SELECT CAST(:submitter_id AS integer) AS submitter_id, CAST(:app_token_id AS integer) AS app_token_id")))
+# … or an app-user token checked by this very statement (the express lane: no statement of its own for
+# authentication): known, not revoked, of this project, its user active, and used within the last
+# TOKEN_TOUCH (else `authenticate` runs, which also records the use).
+_PG_STORE_NEW_BY_TOKEN = HotStatement(text(_PG_INSERT_NEW.format(who="""
+    SELECT t.user_id AS submitter_id, t.id AS app_token_id FROM app_tokens t JOIN users u ON u.id = t.user_id
+    WHERE t.token_sha256 = CAST(:token_sha256 AS text) AND t.project_id = CAST(:project_id AS integer)
+      AND t.revoked_at IS NULL AND u.active AND t.last_used_at > CAST(:used_since AS timestamptz)""")))
 
 # Elsewhere (SQLite): Core statements, RETURNING the new ids.
 _s, _a = Submission.__table__, Attachment.__table__
@@ -87,55 +108,137 @@ _INSERT_ATTACHMENT = _a.insert()
 _SET_CURRENT = _s.update().where(_s.c.id == bindparam("sid")).values(current_version_id=bindparam("vid"))
 
 
-def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, files: list[IncomingFile],
-            submitter_id: int | None, app_token_id: int | None, device_id: str | None,
-            user_agent: str | None) -> Received:
+class _Superseded(Exception):
+    """The guarded first-submission statement wrote nothing: something changed since the decision."""
+
+
+def read(xml: bytes) -> InstanceHeader:
+    """The instance header, or a 400 for XML that cannot be read."""
     try:
-        header = read_header(xml)
+        return read_header(xml)
     except HeaderError as exc:
         raise ApiError(400, "Required parameter form ID xml attribute missing. "
                             f"提交的 XML 无法解析或缺少表单 id（{exc}）。", code="400.2") from None
-    instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
-    rows = retry_on_disconnect(session, lambda: _ROUTE.run(session, {
-        "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
-        "instance_id": instance_id}))
-    route = rows[0] if rows else None
+
+
+# Routes this process has seen: (project, xmlFormId, version name) → (form version id, binary fields).
+# A form version is never changed once published, and the express lane's statement checks again that
+# the id still names that version of that form, open; so an entry needs no invalidation to be safe.
+_ROUTES = "submission routes"
+
+
+def express_lane(session: Session) -> bool:
+    """Whether `receive_express` may be tried (PostgreSQL; elsewhere every submission takes `receive`)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes,
+                    files: list[IncomingFile], device_id: str | None, user_agent: str | None,
+                    token_sha256: str | None = None, submitter_id: int | None = None,
+                    app_token_id: int | None = None) -> tuple[Received | None, InstanceHeader | None]:
+    """PostgreSQL, the first submission of an instance of a form version this process has routed
+    before: routing, the duplicate check and the rows in one statement — and, given `token_sha256` (an
+    app-user token this process verified before: `identity.recently_verified`), the token check too;
+    else the submitter authenticated by the caller (`submitter_id`, `app_token_id`). Returns
+    (None, header) whenever anything is unusual (the token revoked, its user deactivated, or unused for
+    TOKEN_TOUCH; a closed form; an unseen version; an edit; a resubmission; a race): the caller then
+    takes the full path (`authenticate`, `receive`), which decides and answers exactly as it would have.
+    Attachments are on disk before the statement, so a refused request may leave a blob behind
+    (content-addressed, never referenced)."""
+    from server.auth.identity import TOKEN_TOUCH
+    try:
+        header = read_header(xml)
+    except HeaderError:
+        return None, None   # the full path answers 400
+    if header.deprecated_id:
+        return None, header
+    routes = remembered(session, _ROUTES)
+    key = (project_id, header.form_id, header.version)
+    route = routes.get(key)
     if route is None:
-        raise ApiError(404, "Could not find the resource you were looking for. "
-                            f"本项目中没有表单 {header.form_id}。", code="404.1")
-    form_id, form_state, form_version_id, binary_fields, existing_id = route
-    if form_state == "closed":
-        raise ApiError(409, "This form is not currently accepting submissions. 该表单已关闭，不再接收提交。",
-                       code="409.2")
-    if form_version_id is None:
-        raise ApiError(404, f"The form version specified in this submission '{header.version}' does not exist. "
-                            "请在 Collect 中更新表单后重新提交。", code="404.6")
+        return None, header
+    form_version_id, binary_fields = route
+    expected = header.file_names(binary_fields)
+    instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
+    now = utcnow()
+    params = {**_new_values(header, xml, hashlib.sha256(xml).hexdigest(), instance_id, expected,
+                            _store_files(blobs, files, expected), device_id, user_agent, now),
+              "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
+              "form_version_id": form_version_id}
+    if token_sha256 is not None:
+        statement = _PG_STORE_NEW_BY_TOKEN
+        params.update(token_sha256=token_sha256, used_since=now - TOKEN_TOUCH)
+    else:
+        statement = _PG_STORE_NEW
+        params.update(submitter_id=submitter_id, app_token_id=app_token_id)
+    try:
+        rows = statement.run(session, params)
+        if rows:
+            session.commit()   # a no-op in autocommit; the 201 must follow the commit in any case
+    except DBAPIError as error:
+        # A concurrent upload of the same instanceID (IntegrityError), or a dead pooled connection
+        # (invalidated): the full path decides, on a fresh connection.
+        if not isinstance(error, IntegrityError) and not error.connection_invalidated:
+            raise
+        session.rollback()
+        rows = []
+    if not rows:
+        routes.pop(key, None)   # the full path reads the route again (and caches it if still good)
+        for f in files:
+            f.stream.seek(0)
+        return None, header
+    return Received(rows[0][0], instance_id, created=True, attachments_added=params["attachments_present"]), header
+
+
+def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, files: list[IncomingFile],
+            submitter_id: int | None, app_token_id: int | None, device_id: str | None,
+            user_agent: str | None, header: InstanceHeader | None = None) -> Received:
+    """Decide and store: Central's outcome table (404 form or version, 409 closed / differing XML /
+    edit of an outdated copy, 201 new or duplicate). `header`: already read by the caller."""
+    if header is None:
+        header = read(xml)
+    instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
     xml_sha = hashlib.sha256(xml).hexdigest()
-    expected = header.file_names(binary_fields or [])
-    common = dict(form_id=form_id, form_version_id=form_version_id, header=header, xml=xml, xml_sha=xml_sha,
-                  instance_id=instance_id, expected=expected, files=files, submitter_id=submitter_id,
-                  app_token_id=app_token_id, device_id=device_id, user_agent=user_agent)
-    fast = existing_id is None and not header.deprecated_id  # the common case: a first submission
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
+        rows = retry_on_disconnect(session, lambda: _ROUTE.run(session, {
+            "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
+            "instance_id": instance_id}))
+        route = rows[0] if rows else None
+        if route is None:
+            raise ApiError(404, "Could not find the resource you were looking for. "
+                                f"本项目中没有表单 {header.form_id}。", code="404.1")
+        form_id, form_state, form_version_id, binary_fields, existing_id = route
+        if form_state == "closed":
+            raise ApiError(409, "This form is not currently accepting submissions. 该表单已关闭，不再接收提交。",
+                           code="409.2")
+        if form_version_id is None:
+            raise ApiError(404, f"The form version specified in this submission '{header.version}' does not "
+                                "exist. 请在 Collect 中更新表单后重新提交。", code="404.6")
+        remember(remembered(session, _ROUTES), (project_id, header.form_id, header.version),
+                 (form_version_id, list(binary_fields or [])))
+        expected = header.file_names(binary_fields or [])
+        common = dict(project_id=project_id, form_id=form_id, form_version_id=form_version_id, header=header,
+                      xml=xml, xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
+                      submitter_id=submitter_id, app_token_id=app_token_id, device_id=device_id,
+                      user_agent=user_agent)
         try:
-            if fast and attempt == 1:
+            if existing_id is None and not header.deprecated_id and attempt == 1:  # the common case
                 begin_write(session)  # SQLite: the write lock; PostgreSQL: one statement (autocommit or not)
-                blobs.put_bytes(xml, md5=False)  # durable before the row that points at it
                 return _store_new(session, blobs, now=utcnow(), **common)
             end_autocommit(session)  # several statements from here: one transaction
             begin_write(session)
             return _store(session, blobs, **common)
-        except IntegrityError:
-            # A concurrent upload of the same instanceID won the race; decide again against it.
+        except (IntegrityError, _Superseded):
+            # A concurrent upload of the same instanceID won the race, or the form changed: decide again.
             session.rollback()
-            if attempt == 2:
+            if attempt == 3:
                 raise
             for f in files:
                 f.stream.seek(0)
     raise AssertionError("unreachable")
 
 
-def _store(session: Session, blobs: BlobStore, *, form_id: int, form_version_id: int,
+def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int, form_version_id: int,
            header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
            files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
            device_id: str | None, user_agent: str | None) -> Received:
@@ -170,10 +273,10 @@ def _store(session: Session, blobs: BlobStore, *, form_id: int, form_version_id:
             raise ApiError(409, "This submission has been deleted. You may not resubmit it. 该提交已删除。",
                            code="409.1")
 
-    blobs.put_bytes(xml, md5=False)  # durable before the row that points at it
     now = utcnow()
     if previous is None:
-        return _store_new(session, blobs, form_id=form_id, form_version_id=form_version_id, header=header,
+        return _store_new(session, blobs, project_id=project_id, form_id=form_id,
+                          form_version_id=form_version_id, header=header,
                           xml=xml, xml_sha=xml_sha, instance_id=instance_id, expected=expected, files=files,
                           submitter_id=submitter_id, app_token_id=app_token_id, device_id=device_id,
                           user_agent=user_agent, now=now)
@@ -183,7 +286,7 @@ def _store(session: Session, blobs: BlobStore, *, form_id: int, form_version_id:
     version = SubmissionVersion(
         submission=submission, form_id=form_id, form_version_id=form_version_id, instance_id=instance_id,
         deprecated_id=header.deprecated_id, instance_name=_clip(header.instance_name, 255), xml_sha256=xml_sha,
-        xml_size=len(xml), submitter_id=submitter_id, app_token_id=app_token_id,
+        xml_size=len(xml), xml=xml, submitter_id=submitter_id, app_token_id=app_token_id,
         device_id=_clip(device_id, 255), user_agent=_clip(user_agent, 512), received_at=now,
         attachments_expected=len(expected), processing_state="pending", processing_log=[])
     carried = {a.name: a for a in previous.attachments if a.sha256}
@@ -200,34 +303,55 @@ def _store(session: Session, blobs: BlobStore, *, form_id: int, form_version_id:
     return Received(version.id, instance_id, created=True, attachments_added=added)
 
 
-def _store_new(session: Session, blobs: BlobStore, *, form_id: int, form_version_id: int,
-               header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
-               files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
-               device_id: str | None, user_agent: str | None, now) -> Received:  # noqa: ANN001
-    """A first submission (the XML blob is already stored): Core statements, no unit-of-work bookkeeping;
-    on PostgreSQL a single statement."""
+def _store_files(blobs: BlobStore, files: list[IncomingFile], expected: list[str]) -> dict[str, tuple]:
+    """The uploaded files that fill an expected slot, stored (fsync): name → (StoredBlob, content type)."""
     stored: dict[str, tuple] = {}
     for f in files:
         if f.name in expected and f.name not in stored:
-            stored[f.name] = (blobs.put_stream(f.stream, md5=False), _clip(f.content_type, 128) or "application/octet-stream")
-    conn = session.connection()
-    values = {"form_id": form_id, "form_version_id": form_version_id, "instance_id": instance_id,
-              "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
-              "submitter_id": submitter_id, "app_token_id": app_token_id, "device_id": _clip(device_id, 255),
-              "user_agent": _clip(user_agent, 512), "attachments_expected": len(expected),
-              "attachments_present": len(stored)}
-    if conn.dialect.name == "postgresql":
-        [(version_id,)] = _PG_STORE_NEW.run(session, {
-            **values, "now": now, "names": expected,
+            stored[f.name] = (blobs.put_stream(f.stream, md5=False),
+                              _clip(f.content_type, 128) or "application/octet-stream")
+    return stored
+
+
+def _new_values(header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
+                stored: dict[str, tuple], device_id: str | None, user_agent: str | None, now) -> dict:  # noqa: ANN001
+    """Parameters of the PostgreSQL first-submission statements (bar who submits, and the route)."""
+    return {"instance_id": instance_id, "instance_name": _clip(header.instance_name, 255),
+            "xml_sha256": xml_sha, "xml_size": len(xml), "xml": xml,
+            "device_id": _clip(device_id, 255), "user_agent": _clip(user_agent, 512), "now": now,
+            "attachments_expected": len(expected), "attachments_present": len(stored), "names": expected,
             "shas": [stored[n][0].sha256 if n in stored else None for n in expected],
             "sizes": [stored[n][0].size if n in stored else None for n in expected],
-            "content_types": [stored[n][1] if n in stored else None for n in expected]})
+            "content_types": [stored[n][1] if n in stored else None for n in expected]}
+
+
+def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: int, form_version_id: int,
+               header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
+               files: list[IncomingFile], submitter_id: int | None, app_token_id: int | None,
+               device_id: str | None, user_agent: str | None, now) -> Received:  # noqa: ANN001
+    """A first submission: Core statements, no unit-of-work bookkeeping; on PostgreSQL a single
+    statement (raises `_Superseded` when its guard finds the decision out of date)."""
+    stored = _store_files(blobs, files, expected)
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        rows = _PG_STORE_NEW.run(session, {
+            **_new_values(header, xml, xml_sha, instance_id, expected, stored, device_id, user_agent, now),
+            "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
+            "form_version_id": form_version_id, "submitter_id": submitter_id, "app_token_id": app_token_id})
+        if not rows:
+            raise _Superseded()
+        version_id = rows[0][0]
     else:
         submission_id = conn.execute(_INSERT_SUBMISSION, {
             "form_id": form_id, "instance_id": instance_id, "submitter_id": submitter_id, "created_at": now,
             "updated_at": now}).scalar_one()
         version_id = conn.execute(_INSERT_VERSION, {
-            **values, "submission_id": submission_id, "deprecated_id": None, "received_at": now,
+            "form_id": form_id, "form_version_id": form_version_id, "instance_id": instance_id,
+            "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
+            "xml": xml, "submitter_id": submitter_id, "app_token_id": app_token_id,
+            "device_id": _clip(device_id, 255), "user_agent": _clip(user_agent, 512),
+            "attachments_expected": len(expected), "attachments_present": len(stored),
+            "submission_id": submission_id, "deprecated_id": None, "received_at": now,
             "processing_state": "pending", "processing_attempts": 0, "processing_log": []}).scalar_one()
         if expected:
             conn.execute(_INSERT_ATTACHMENT, [
@@ -257,6 +381,12 @@ def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFi
         changed += 1
     version.attachments_present = sum(1 for a in version.attachments if a.sha256)
     return changed
+
+
+def instance_xml(version: SubmissionVersion, blobs: BlobStore) -> bytes:
+    """The XML of a version exactly as received: from its row, or from the blob store for versions stored
+    before migration 0008."""
+    return version.xml if version.xml is not None else blobs.read(version.xml_sha256)
 
 
 def _clip(value: str | None, n: int) -> str | None:

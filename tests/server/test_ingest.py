@@ -66,6 +66,23 @@ def test_steps_run_in_order_and_record_is_stored(app, collect, world, db_session
     assert process_version(app, v.id, steps=[ok_step], force=True) == "done" and CALLS == [f"ok:{iid}"]
 
 
+def test_versions_stored_before_0008_read_their_xml_from_the_blob_store(app, collect, world, db_session):
+    """Before migration 0008 the XML was a blob and the row's `xml` is NULL: processing still reads it."""
+    from server.storage import get_blobs
+    app.config["PROCESS_INLINE"] = False
+    iid = _submit(collect, world)
+    v = _version(db_session, iid)
+    xml = v.xml
+    get_blobs(app).put_bytes(xml)
+    v.xml = None
+    db_session.commit()
+    db_session.expire_all()  # the test sessions keep objects loaded across commits
+    assert get_blobs(app).read(v.xml_sha256) == xml and v.xml is None
+    CALLS.clear()
+    assert process_version(app, v.id, steps=[ok_step]) == "done"
+    assert _version(db_session, iid).record["xml_bytes"] == len(xml)
+
+
 def test_failed_run_rolls_back_every_step(app, collect, world, db_session):
     app.config["PROCESS_INLINE"] = False
     iid = _submit(collect, world)

@@ -37,7 +37,8 @@ def test_new_submission_201_stores_xml_and_photo(collect, world, db_session, app
     [v] = versions(db_session)
     assert v.instance_id == IID and v.submission.instance_id == IID
     blobs = get_blobs(app)
-    assert blobs.read(v.xml_sha256) == instance_xml()
+    assert v.xml == instance_xml() and v.xml_size == len(instance_xml())  # the XML is in its row
+    assert not blobs.exists(v.xml_sha256)  # not a second copy in the blob store
     [att] = v.attachments
     assert (att.name, att.sha256, att.size) == ("photo.jpg", hashlib.sha256(JPEG).hexdigest(), len(JPEG))
     assert blobs.read(att.sha256) == JPEG

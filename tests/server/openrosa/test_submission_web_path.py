@@ -1,5 +1,6 @@
 """The lean submission path: authentication, routing and the first-submission rows are read and written
-with Core statements and nothing is cached, so account and form changes count from the very next
+with Core statements; what a process remembers (a token it verified, a form version it routed) is
+checked again by the one statement that writes, so account and form changes count from the very next
 request (also when made by another process); a dead database connection is replaced transparently."""
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from server.accounts import bind_regions, get_user, revoke_token
 from server.db import get_db, make_engine
 from server.models import AppToken, Attachment, Form, Submission, SubmissionVersion
 from tests.server.conftest import PASSWORD
-from tests.server.helpers import JPEG, OR, DigestClient, instance_xml, multipart
+from tests.server.helpers import JPEG, OR, DigestClient, form_xml, instance_xml, multipart
+
+postgresql_only = pytest.mark.skipif(os.environ.get("SHOUDI_TEST_DATABASE", "sqlite") != "postgresql",
+                                     reason="needs PostgreSQL")
 
 
 def iid(n: int) -> str:
@@ -133,6 +137,114 @@ def test_first_submission_rows(client, world, db_session):
         assert (a.sha256, a.size, a.content_type, a.received_at) == (None, None, None, None)
 
 
+# ---- the express lane (PostgreSQL, app-user token URLs) ------------------------------------------------
+
+def _statements(client, monkeypatch) -> list[str]:
+    """Every statement the app sends from now on (through SQLAlchemy or straight on the driver)."""
+    from sqlalchemy import event
+
+    from server import db
+    seen: list[str] = []
+    real = db.run_on_driver
+
+    def on_driver(conn, sql, params):  # noqa: ANN001, ANN202
+        seen.append(sql)
+        return real(conn, sql, params)
+    monkeypatch.setattr(db, "run_on_driver", on_driver)
+    engine = get_db(client.application).engine
+    listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    return seen
+
+
+@postgresql_only
+def test_express_lane_writes_a_first_submission_in_one_statement(client, world, db_session, monkeypatch):
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201  # verifies the token, routes
+    seen = _statements(client, monkeypatch)
+    xml = instance_xml(iid(2), member_photos=("m0.jpg",))
+    r = token_post(client, world, xml, {"photo.jpg": JPEG})
+    assert r.status_code == 201 and b"successful" in r.data
+    assert len(seen) == 1 and "app_tokens" in seen[0] and "INSERT INTO submission_versions" in seen[0], seen
+    v = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(2))).one()
+    token = db_session.scalars(select(AppToken)).one()
+    assert (v.submitter_id, v.app_token_id, v.xml, v.device_id) == (token.user_id, token.id, xml, "collect:x")
+    assert v.submission.current_version_id == v.id and v.submission.submitter_id == token.user_id
+    assert {a.name: a.sha256 for a in v.attachments} == {"m0.jpg": None,
+                                                          "photo.jpg": hashlib.sha256(JPEG).hexdigest()}
+    assert (v.attachments_expected, v.attachments_present) == (2, 1)
+
+
+@postgresql_only
+def test_digest_submissions_take_the_express_lane_after_authenticating(collect, client, world, db_session,
+                                                                        monkeypatch):
+    """Digest: the user and the project's region are read (the region rule lives in Python), then one
+    guarded INSERT instead of the route read and the INSERT."""
+    client.application.config["PROCESS_INLINE"] = False
+    assert digest_post(collect, world, instance_xml(iid(1))).status_code == 201  # routes the form version
+    seen = _statements(client, monkeypatch)
+    assert digest_post(collect, world, instance_xml(iid(2))).status_code == 201
+    assert len(seen) == 3, seen
+    assert "digest_ha1" in seen[0] and "FROM projects" in seen[1] and "INSERT INTO submission_versions" in seen[2]
+    v = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(2))).one()
+    assert (v.submitter_id, v.app_token_id) == (get_user(db_session, world.collector).id, None)
+
+
+def test_express_lane_leaves_resubmissions_and_conflicts_to_the_full_path(client, world, db_session):
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    assert token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG}).status_code == 201
+    again = token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG})  # identical: Collect retried
+    assert again.status_code == 201
+    assert token_post(client, world, instance_xml(iid(2), name="李四")).status_code == 409
+    [v] = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(2))).all()
+    assert v.attachments_present == 1
+
+
+def test_express_lane_refuses_a_revoked_token_and_forgets_it(client, world, db_session):
+    from server.auth import tokens
+    from server.auth.identity import recently_verified
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    with client.application.app_context():
+        from server.db import get_session
+        sha = tokens.token_digest(world.token)
+        known = recently_verified(get_session(), sha)
+        assert known is None or known.project_id == world.project.id  # remembered on PostgreSQL only
+    revoke_token(db_session, fresh(db_session).scalars(select(AppToken)).one().id)
+    db_session.commit()
+    assert token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG}).status_code == 403
+    with client.application.app_context():
+        assert recently_verified(get_session(), sha) is None
+    assert fresh(db_session).scalars(select(SubmissionVersion.instance_id)).all() == [iid(1)]
+
+
+def test_express_lane_records_token_use_every_ten_minutes(client, world, db_session):
+    from datetime import timedelta
+
+    from server.auth.identity import TOKEN_TOUCH
+    from server.models import utcnow
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    token = fresh(db_session).scalars(select(AppToken)).one()
+    long_ago = utcnow() - TOKEN_TOUCH - timedelta(minutes=1)
+    token.last_used_at = long_ago
+    db_session.commit()
+    assert token_post(client, world, instance_xml(iid(2))).status_code == 201
+    db_session.expire_all()
+    assert fresh(db_session).scalars(select(AppToken)).one().last_used_at > long_ago + timedelta(minutes=1)
+
+
+def test_express_lane_routes_a_newly_published_version(app, client, world, db_session):
+    from server.publishing import publish
+    from server.storage import get_blobs
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201
+    publish(fresh(db_session), get_blobs(app), db_session.get(type(world.project), world.project.id),
+            form_xml(version="2024020202"))
+    db_session.commit()
+    assert token_post(client, world, instance_xml(iid(2), version="2024020202")).status_code == 201
+    assert token_post(client, world, instance_xml(iid(3))).status_code == 201  # the older version still
+    assert token_post(client, world, instance_xml(iid(4), version="2099")).status_code == 404
+    versions = {v.instance_id: v.form_version_id for v in fresh(db_session).scalars(select(SubmissionVersion))}
+    assert len(versions) == 3 and versions[iid(2)] != versions[iid(3)] == versions[iid(1)]
+
+
 def test_first_submission_without_binary_fields_or_instance_name(client, world, db_session):
     xml = instance_xml(iid(8), photo=None)
     assert token_post(client, world, xml).status_code == 201
@@ -194,8 +306,6 @@ def _kill_pooled_connections(app) -> int:
     return len(pids)
 
 
-postgresql_only = pytest.mark.skipif(os.environ.get("SHOUDI_TEST_DATABASE", "sqlite") != "postgresql",
-                                     reason="needs PostgreSQL (server-side connection termination)")
 
 
 @postgresql_only
