@@ -289,6 +289,36 @@ def test_a_duplicate_that_wins_the_race_is_decided_again(app, app_config, client
     assert len(db_session.scalars(select(Submission)).all()) == 1
 
 
+
+@postgresql_only
+def test_express_lane_race_with_a_duplicate_is_decided_by_the_full_path(app, app_config, client, world,
+                                                                         db_session, monkeypatch):
+    """The same instanceID is stored by another process after the express lane stored the photo and
+    before its statement: the statement writes nothing, and the full path adds the photo to the stored
+    version (201, one version)."""
+    from server import create_app
+    from server.submissions import intake
+    assert token_post(client, world, instance_xml(iid(1))).status_code == 201  # token verified, routed
+    other = create_app(app_config)
+    real_store_files = intake._store_files
+    raced: list[int] = []
+
+    def store_files(blobs, files, expected):  # noqa: ANN001, ANN202
+        stored = real_store_files(blobs, files, expected)
+        if not raced:
+            raced.append(0)  # the competing request below runs this too
+            raced[0] = token_post(other.test_client(), world, instance_xml(iid(9))).status_code
+        return stored
+
+    monkeypatch.setattr(intake, "_store_files", store_files)
+    try:
+        r = token_post(client, world, instance_xml(iid(9)), {"photo.jpg": JPEG})
+    finally:
+        get_db(other).dispose()
+    assert raced == [201] and r.status_code == 201
+    [v] = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(9))).all()
+    assert v.attachments_present == 1 and v.attachments[0].sha256 == hashlib.sha256(JPEG).hexdigest()
+
 # ---- a database restart ------------------------------------------------------------------------------
 
 def _kill_pooled_connections(app) -> int:
