@@ -170,26 +170,51 @@ class HotStatement:
         dialect = conn.dialect
         if dialect.name != "postgresql" or dialect.driver != "psycopg":
             return conn.execute(self.statement, params).all()
+        return run_on_driver(conn, self._compiled(dialect), params)
+
+    def run_alone(self, engine: Engine, params: dict) -> list:
+        """PostgreSQL + psycopg: run the statement as its own transaction (autocommit) on a connection
+        of the pool, outside any Session: no Session, transaction or connection bookkeeping (≈ 0.14 ms
+        of CPU less than `run` through a Session and its commit). For a request's single write whose
+        outcome needs nothing else in the same transaction. Errors as for `run`."""
+        sql = self._compiled(engine.dialect)
+        fairy = engine.raw_connection()
+        try:
+            driver = fairy.driver_connection
+            driver.autocommit = True
+            try:
+                return _execute(engine.dialect, driver, sql, params, fairy.invalidate,
+                                lambda: _note_disconnect(engine))
+            finally:
+                if not driver.closed:
+                    driver.autocommit = False   # the pool hands out transaction-mode connections
+        finally:
+            fairy.close()
+
+    def _compiled(self, dialect) -> str:  # noqa: ANN001
         sql = self._sql.get(dialect.name)
         if sql is None:
             sql = self._sql[dialect.name] = str(self.statement.compile(dialect=dialect))
-        return run_on_driver(conn, sql, params)
+        return sql
 
 
 def run_on_driver(conn, sql: str, params) -> list:  # noqa: ANN001
     """PostgreSQL + psycopg: run compiled `sql` straight on the driver connection of the SQLAlchemy
     Connection `conn` as a prepared statement; rows as tuples. Errors come back as SQLAlchemy's, with
     the parameters hidden; a broken connection is invalidated (see `HotStatement`)."""
-    dialect = conn.dialect
-    driver = conn.connection.dbapi_connection
+    return _execute(conn.dialect, conn.connection.dbapi_connection, sql, params, conn.invalidate,
+                    lambda: _note_disconnect(conn.engine))
+
+
+def _execute(dialect, driver, sql: str, params, invalidate, noted) -> list:  # noqa: ANN001
     try:
         cursor = driver.execute(sql, params, prepare=True)
         return cursor.fetchall() if cursor.description is not None else []
     except dialect.loaded_dbapi.Error as error:
         invalidated = dialect.is_disconnect(error, driver, None)
         if invalidated:
-            conn.invalidate(error)
-            _note_disconnect(conn.engine)
+            invalidate(error)
+            noted()
         raise exc.DBAPIError.instance(sql, params, error, dialect.loaded_dbapi.Error, hide_parameters=True,
                                       connection_invalidated=invalidated, dialect=dialect) from error
 

@@ -65,7 +65,9 @@ class Actor:
 
 # Authentication runs on every OpenRosa request: one prebuilt statement each (`HotStatement`: compiled
 # once, prepared on PostgreSQL), the user's regions joined in; no ORM instances, no caching, so a
-# revoked token, a deactivated user or changed regions count from the very next request.
+# revoked token, a deactivated user or changed regions count from the very next request. (The one
+# exception, the submission route's express lane, remembers tokens verified here and skips this
+# statement, because its own write checks the token again: `recently_verified`.)
 _t, _u, _ur = AppToken.__table__, User.__table__, UserRegion.__table__
 _TOKEN_ACTOR = HotStatement(
     select(_t.c.id, _t.c.project_id, _t.c.last_used_at, _u.c.id, _u.c.username, _u.c.role, _ur.c.region_code)

@@ -173,9 +173,6 @@ class _Scope(NamedTuple):
 def submission(pid: int, token: str | None):
     _require_openrosa_version()
     session = get_session()
-    # PostgreSQL: reads and the first-submission INSERT are each one statement: no BEGIN/COMMIT round
-    # trips (intake leaves autocommit before any multi-statement write).
-    autocommit(session)
     token = _token(token)
     sha = _express_token(session, pid, token)
     submitter = None if sha else _submitter(pid, token)
@@ -223,6 +220,9 @@ def _express_token(session, pid: int, token: str | None) -> str | None:  # noqa:
 
 def _submitter(pid: int, token: str | None) -> Actor:
     """Authenticate, and the project must exist and be the actor's to submit to."""
+    # PostgreSQL: reads and the first-submission INSERT are each one statement: no BEGIN/COMMIT round
+    # trips (intake leaves autocommit before any multi-statement write).
+    autocommit(get_session())
     actor = _authenticate(token)
     if actor.token is None or actor.token.project_id != pid:  # a token's own project exists (foreign key)
         rows = _PROJECT_SCOPE.run(get_session(), {"pid": pid})

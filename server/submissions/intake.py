@@ -165,16 +165,15 @@ def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml:
                             _store_files(blobs, files, expected), device_id, user_agent, now),
               "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
               "form_version_id": form_version_id}
-    if token_sha256 is not None:
-        statement = _PG_STORE_NEW_BY_TOKEN
-        params.update(token_sha256=token_sha256, used_since=now - TOKEN_TOUCH)
-    else:
-        statement = _PG_STORE_NEW
-        params.update(submitter_id=submitter_id, app_token_id=app_token_id)
     try:
-        rows = statement.run(session, params)
-        if rows:
-            session.commit()   # a no-op in autocommit; the 201 must follow the commit in any case
+        if token_sha256 is not None:  # nothing else of this request touched the database: no Session
+            params.update(token_sha256=token_sha256, used_since=now - TOKEN_TOUCH)
+            rows = _PG_STORE_NEW_BY_TOKEN.run_alone(session.get_bind(), params)  # committed on return
+        else:
+            params.update(submitter_id=submitter_id, app_token_id=app_token_id)
+            rows = _PG_STORE_NEW.run(session, params)
+            if rows:
+                session.commit()   # the 201 follows the commit (a no-op in autocommit)
     except DBAPIError as error:
         # A concurrent upload of the same instanceID (IntegrityError), or a dead pooled connection
         # (invalidated): the full path decides, on a fresh connection.

@@ -151,6 +151,12 @@ def _statements(client, monkeypatch) -> list[str]:
         seen.append(sql)
         return real(conn, sql, params)
     monkeypatch.setattr(db, "run_on_driver", on_driver)
+    real_alone = db.HotStatement.run_alone
+
+    def alone(self, engine, params):  # noqa: ANN001, ANN202
+        seen.append(self._compiled(engine.dialect))
+        return real_alone(self, engine, params)
+    monkeypatch.setattr(db.HotStatement, "run_alone", alone)
     engine = get_db(client.application).engine
     listener = lambda _c, _cur, statement, *_a: seen.append(statement)  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
@@ -165,6 +171,9 @@ def test_express_lane_writes_a_first_submission_in_one_statement(client, world, 
     r = token_post(client, world, xml, {"photo.jpg": JPEG})
     assert r.status_code == 201 and b"successful" in r.data
     assert len(seen) == 1 and "app_tokens" in seen[0] and "INSERT INTO submission_versions" in seen[0], seen
+    pool = get_db(client.application).engine.pool
+    pooled = [rec.dbapi_connection for rec in list(pool._pool.queue) if rec.dbapi_connection is not None]
+    assert pooled and all(c.autocommit is False for c in pooled), pool.status()  # back in transaction mode
     v = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(2))).one()
     token = db_session.scalars(select(AppToken)).one()
     assert (v.submitter_id, v.app_token_id, v.xml, v.device_id) == (token.user_id, token.id, xml, "collect:x")
@@ -388,15 +397,15 @@ def test_only_single_statement_writes_run_in_autocommit(client, world, db_sessio
     def record(conn, _cursor, statement, *_args):  # noqa: ANN001, ANN202 — statements through SQLAlchemy
         if statement.lstrip().upper().startswith("INSERT"):
             seen.append((statement.split()[2], conn.connection.dbapi_connection.autocommit))
-    real_run = db.HotStatement.run
+    real_execute = db._execute
 
-    def run(self, session, params):  # noqa: ANN001, ANN202 — statements straight on the driver
-        if "INSERT" in str(self.statement):
-            seen.append(("cte", session.connection().connection.dbapi_connection.autocommit))
-        return real_run(self, session, params)
+    def execute(dialect, driver, sql, *args):  # noqa: ANN001, ANN202 — statements straight on the driver
+        if "INSERT" in sql:
+            seen.append(("cte", driver.autocommit))
+        return real_execute(dialect, driver, sql, *args)
     # the token's first use records last_used_at (and leaves autocommit for that request)
     assert token_post(client, world, instance_xml(iid(0))).status_code == 201
-    monkeypatch.setattr(db.HotStatement, "run", run)
+    monkeypatch.setattr(db, "_execute", execute)
     event.listen(engine, "before_cursor_execute", record)
     try:
         assert token_post(client, world, instance_xml(iid(1))).status_code == 201
