@@ -136,11 +136,16 @@ def _active_user(session: Session, username: str) -> _UserRow | None:
 _VERIFIED = "verified app tokens"  # token sha256 → TokenInfo, in `remembered`
 
 
-def recently_verified(session: Session, token_sha256: str) -> TokenInfo | None:
-    """A token this process has verified with `authenticate` (and not since found revoked), without a
-    statement. Only for the submission route's express lane, whose one write checks the token again
-    (server/submissions/intake.py); everything else authenticates each request."""
-    return remembered(session, _VERIFIED).get(token_sha256)
+def recently_verified(session: Session, token: str | None, project_id: int) -> str | None:
+    """The sha256 of `token` when this process has verified it with `authenticate` (and not since found
+    it revoked) as a token of `project_id`; None otherwise. No statement: only for the submission
+    route's express lane, whose one write checks the token again (server/submissions/intake.py);
+    everything else authenticates each request."""
+    if token is None or not tokens.well_formed(token):
+        return None
+    sha = tokens.token_digest(token)
+    known = remembered(session, _VERIFIED).get(sha)
+    return sha if known is not None and known.project_id == project_id else None
 
 
 def _by_token(session: Session, token: str) -> Actor:

@@ -12,7 +12,6 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import bindparam, select
 
-from server.auth import tokens
 from server.auth.identity import Actor, authenticate, recently_verified, unauthorized
 from server.db import HotStatement, autocommit, get_session, retry_on_disconnect
 from server.errors import ApiError
@@ -174,24 +173,22 @@ def submission(pid: int, token: str | None):
     _require_openrosa_version()
     session = get_session()
     token = _token(token)
-    sha = _express_token(session, pid, token)
-    submitter = None if sha else _submitter(pid, token)
+    # The express lane (PostgreSQL, see receive_express): a token this process verified is checked by
+    # the one INSERT itself; anyone else authenticates first, as on every other route, before the body.
+    sha = recently_verified(session, token, pid) if express_lane(session) else None
+    who = {"token_sha256": sha} if sha else _submitter(pid, token)
+    origin = {"device_id": request.args.get("deviceID"), "user_agent": _user_agent()}
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
                           request.content_length) as (xml, files):
         received, header = None, None
-        if express_lane(session):  # a first submission in one statement (see receive_express)
-            who = dict(token_sha256=sha) if sha else dict(
-                submitter_id=submitter.user.id, app_token_id=submitter.token.id if submitter.token else None)
-            received, header = receive_express(
-                session, get_blobs(), project_id=pid, xml=xml, files=files,
-                device_id=request.args.get("deviceID"), user_agent=_user_agent(), **who)
-            if received is None and submitter is None:
-                submitter = _submitter(pid, token)
+        if express_lane(session):
+            received, header = receive_express(session, get_blobs(), project_id=pid, xml=xml, files=files,
+                                               **origin, **who)
         if received is None:
+            if sha:
+                who = _submitter(pid, token)
             received = receive(session, get_blobs(), project_id=pid, xml=xml, files=files, header=header,
-                               submitter_id=submitter.user.id,
-                               app_token_id=submitter.token.id if submitter.token else None,
-                               device_id=request.args.get("deviceID"), user_agent=_user_agent())
+                               **origin, **who)
     # identifiers only, on the request's own log line (server/logs.py)
     g.log_detail = (f"version={received.version_id} created={received.created} "
                     f"attachments_added={received.attachments_added}")
@@ -207,19 +204,9 @@ def submission(pid: int, token: str | None):
     return response
 
 
-def _express_token(session, pid: int, token: str | None) -> str | None:  # noqa: ANN001
-    """The token's sha256 when the express lane may be tried: PostgreSQL, and a token of this project
-    that this process has verified before (its write checks the token again). Else None: authenticate
-    first, as every other request does, before the body is read."""
-    if token is None or not express_lane(session) or not tokens.well_formed(token):
-        return None
-    sha = tokens.token_digest(token)
-    known = recently_verified(session, sha)
-    return sha if known is not None and known.project_id == pid else None
-
-
-def _submitter(pid: int, token: str | None) -> Actor:
-    """Authenticate, and the project must exist and be the actor's to submit to."""
+def _submitter(pid: int, token: str | None) -> dict:
+    """Authenticate; the project must exist and be the actor's to submit to. Returns who submits
+    (`submitter_id`, `app_token_id`), as intake takes it."""
     # PostgreSQL: reads and the first-submission INSERT are each one statement: no BEGIN/COMMIT round
     # trips (intake leaves autocommit before any multi-statement write).
     autocommit(get_session())
@@ -230,7 +217,7 @@ def _submitter(pid: int, token: str | None) -> Actor:
             raise ApiError(404, "Could not find the resource you were looking for. 项目不存在。", code="404.1")
         if not actor.sees_project(_Scope(*rows[0])):
             raise _forbidden(actor, "此账号无权向该项目提交。This account may not submit to this project.")
-    return actor
+    return {"submitter_id": actor.user.id, "app_token_id": actor.token.id if actor.token else None}
 
 
 def _process_quietly(app, version_id: int) -> None:  # noqa: ANN001

@@ -161,10 +161,9 @@ def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml:
     expected = header.file_names(binary_fields)
     instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
     now = utcnow()
-    params = {**_new_values(header, xml, hashlib.sha256(xml).hexdigest(), instance_id, expected,
-                            _store_files(blobs, files, expected), device_id, user_agent, now),
-              "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
-              "form_version_id": form_version_id}
+    params = _new_values(header, xml, hashlib.sha256(xml).hexdigest(), instance_id, expected,
+                         _store_files(blobs, files, expected), device_id, user_agent, now,
+                         project_id=project_id, form_version_id=form_version_id)
     try:
         if token_sha256 is not None:  # nothing else of this request touched the database: no Session
             params.update(token_sha256=token_sha256, used_since=now - TOKEN_TOUCH)
@@ -313,11 +312,14 @@ def _store_files(blobs: BlobStore, files: list[IncomingFile], expected: list[str
 
 
 def _new_values(header: InstanceHeader, xml: bytes, xml_sha: str, instance_id: str, expected: list[str],
-                stored: dict[str, tuple], device_id: str | None, user_agent: str | None, now) -> dict:  # noqa: ANN001
-    """Parameters of the PostgreSQL first-submission statements (bar who submits, and the route)."""
-    return {"instance_id": instance_id, "instance_name": _clip(header.instance_name, 255),
-            "xml_sha256": xml_sha, "xml_size": len(xml), "xml": xml,
-            "device_id": _clip(device_id, 255), "user_agent": _clip(user_agent, 512), "now": now,
+                stored: dict[str, tuple], device_id: str | None, user_agent: str | None, now, *,  # noqa: ANN001
+                project_id: int, form_version_id: int) -> dict:
+    """The values of a first submission's rows (bar who submits): the parameters of the PostgreSQL
+    statements, and of the Core statements elsewhere."""
+    return {"project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
+            "form_version_id": form_version_id, "instance_id": instance_id,
+            "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
+            "xml": xml, "device_id": _clip(device_id, 255), "user_agent": _clip(user_agent, 512), "now": now,
             "attachments_expected": len(expected), "attachments_present": len(stored), "names": expected,
             "shas": [stored[n][0].sha256 if n in stored else None for n in expected],
             "sizes": [stored[n][0].size if n in stored else None for n in expected],
@@ -331,12 +333,12 @@ def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: 
     """A first submission: Core statements, no unit-of-work bookkeeping; on PostgreSQL a single
     statement (raises `_Superseded` when its guard finds the decision out of date)."""
     stored = _store_files(blobs, files, expected)
+    v = {**_new_values(header, xml, xml_sha, instance_id, expected, stored, device_id, user_agent, now,
+                       project_id=project_id, form_version_id=form_version_id),
+         "submitter_id": submitter_id, "app_token_id": app_token_id}
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        rows = _PG_STORE_NEW.run(session, {
-            **_new_values(header, xml, xml_sha, instance_id, expected, stored, device_id, user_agent, now),
-            "project_id": project_id, "xml_form_id": header.form_id, "version": header.version,
-            "form_version_id": form_version_id, "submitter_id": submitter_id, "app_token_id": app_token_id})
+        rows = _PG_STORE_NEW.run(session, v)
         if not rows:
             raise _Superseded()
         version_id = rows[0][0]
@@ -345,20 +347,16 @@ def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: 
             "form_id": form_id, "instance_id": instance_id, "submitter_id": submitter_id, "created_at": now,
             "updated_at": now}).scalar_one()
         version_id = conn.execute(_INSERT_VERSION, {
-            "form_id": form_id, "form_version_id": form_version_id, "instance_id": instance_id,
-            "instance_name": _clip(header.instance_name, 255), "xml_sha256": xml_sha, "xml_size": len(xml),
-            "xml": xml, "submitter_id": submitter_id, "app_token_id": app_token_id,
-            "device_id": _clip(device_id, 255), "user_agent": _clip(user_agent, 512),
-            "attachments_expected": len(expected), "attachments_present": len(stored),
-            "submission_id": submission_id, "deprecated_id": None, "received_at": now,
+            **{k: v[k] for k in ("form_version_id", "instance_id", "instance_name", "xml_sha256", "xml_size",
+                                 "xml", "submitter_id", "app_token_id", "device_id", "user_agent",
+                                 "attachments_expected", "attachments_present")},
+            "form_id": form_id, "submission_id": submission_id, "deprecated_id": None, "received_at": now,
             "processing_state": "pending", "processing_attempts": 0, "processing_log": []}).scalar_one()
         if expected:
             conn.execute(_INSERT_ATTACHMENT, [
-                {"version_id": version_id, "name": name,
-                 "sha256": stored[name][0].sha256 if name in stored else None,
-                 "size": stored[name][0].size if name in stored else None,
-                 "content_type": stored[name][1] if name in stored else None,
-                 "received_at": now if name in stored else None} for name in expected])
+                {"version_id": version_id, "name": name, "sha256": sha, "size": size, "content_type": ctype,
+                 "received_at": now if sha else None}
+                for name, sha, size, ctype in zip(v["names"], v["shas"], v["sizes"], v["content_types"])])
         conn.execute(_SET_CURRENT, {"sid": submission_id, "vid": version_id})
     session.commit()
     return Received(version_id, instance_id, created=True, attachments_added=len(stored))

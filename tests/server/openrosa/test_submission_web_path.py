@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, text
@@ -215,13 +216,14 @@ def test_express_lane_refuses_a_revoked_token_and_forgets_it(client, world, db_s
     with client.application.app_context():
         from server.db import get_session
         sha = tokens.token_digest(world.token)
-        known = recently_verified(get_session(), sha)
-        assert known is None or known.project_id == world.project.id  # remembered on PostgreSQL only
+        known = recently_verified(get_session(), world.token, world.project.id)
+        assert known in (None, sha)  # remembered (for this project) on PostgreSQL only
+        assert recently_verified(get_session(), world.token, world.other_project.id) is None
     revoke_token(db_session, fresh(db_session).scalars(select(AppToken)).one().id)
     db_session.commit()
     assert token_post(client, world, instance_xml(iid(2)), {"photo.jpg": JPEG}).status_code == 403
     with client.application.app_context():
-        assert recently_verified(get_session(), sha) is None
+        assert recently_verified(get_session(), world.token, world.project.id) is None
     assert fresh(db_session).scalars(select(SubmissionVersion.instance_id)).all() == [iid(1)]
 
 
@@ -262,22 +264,36 @@ def test_first_submission_without_binary_fields_or_instance_name(client, world, 
     assert v.instance_name is None
 
 
+@contextmanager
+def _competing_upload(monkeypatch, app_config, world, xml: bytes, step: str, *, after: bool = False):
+    """While in the block, the first call of `intake.<step>` (by whichever request) lets another app
+    instance (another worker, as far as state goes) upload `xml` first — or right after the step, with
+    `after=True`. Yields the list that receives the competitor's status code."""
+    from server import create_app
+    from server.submissions import intake
+    other = create_app(app_config)
+    real = getattr(intake, step)
+    raced: list[int] = []
+
+    def patched(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        result = real(*args, **kwargs) if after else None
+        if not raced:
+            raced.append(0)  # the competing request runs this step too
+            raced[0] = token_post(other.test_client(), world, xml).status_code
+        return result if after else real(*args, **kwargs)
+
+    monkeypatch.setattr(intake, step, patched)
+    try:
+        yield raced
+    finally:
+        get_db(other).dispose()
+
+
 def test_a_duplicate_that_wins_the_race_is_decided_again(app, app_config, client, world, db_session,
                                                           monkeypatch):
     """Another request stores the same instanceID between the routing read and the insert: the insert
     fails on the unique key and the request is decided again against the stored one (201, not created)."""
-    from server import create_app
     from server.submissions import intake
-    other = create_app(app_config)
-    real_begin_write = intake.begin_write
-    raced: list[int] = []
-
-    def begin_write(session):  # noqa: ANN001, ANN202
-        if not raced:
-            raced.append(0)  # the competing request below runs this too
-            raced[0] = token_post(other.test_client(), world, instance_xml(iid(9))).status_code
-        return real_begin_write(session)
-
     decided_again: list[str] = []
     real_store = intake._store
 
@@ -285,18 +301,14 @@ def test_a_duplicate_that_wins_the_race_is_decided_again(app, app_config, client
         decided_again.append(kwargs["instance_id"])
         return real_store(*args, **kwargs)
 
-    monkeypatch.setattr(intake, "begin_write", begin_write)
     monkeypatch.setattr(intake, "_store", store)
-    try:
+    with _competing_upload(monkeypatch, app_config, world, instance_xml(iid(9)), "begin_write") as raced:
         r = token_post(client, world, instance_xml(iid(9)), {"photo.jpg": JPEG})
-    finally:
-        get_db(other).dispose()
     assert raced == [201] and r.status_code == 201
     assert decided_again == [iid(9)]  # the first insert failed on the unique key
     [v] = fresh(db_session).scalars(select(SubmissionVersion)).all()
     assert v.instance_id == iid(9) and v.attachments_present == 1  # the late file was added to it
     assert len(db_session.scalars(select(Submission)).all()) == 1
-
 
 
 @postgresql_only
@@ -305,28 +317,14 @@ def test_express_lane_race_with_a_duplicate_is_decided_by_the_full_path(app, app
     """The same instanceID is stored by another process after the express lane stored the photo and
     before its statement: the statement writes nothing, and the full path adds the photo to the stored
     version (201, one version)."""
-    from server import create_app
-    from server.submissions import intake
     assert token_post(client, world, instance_xml(iid(1))).status_code == 201  # token verified, routed
-    other = create_app(app_config)
-    real_store_files = intake._store_files
-    raced: list[int] = []
-
-    def store_files(blobs, files, expected):  # noqa: ANN001, ANN202
-        stored = real_store_files(blobs, files, expected)
-        if not raced:
-            raced.append(0)  # the competing request below runs this too
-            raced[0] = token_post(other.test_client(), world, instance_xml(iid(9))).status_code
-        return stored
-
-    monkeypatch.setattr(intake, "_store_files", store_files)
-    try:
+    with _competing_upload(monkeypatch, app_config, world, instance_xml(iid(9)), "_store_files",
+                           after=True) as raced:
         r = token_post(client, world, instance_xml(iid(9)), {"photo.jpg": JPEG})
-    finally:
-        get_db(other).dispose()
     assert raced == [201] and r.status_code == 201
     [v] = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(9))).all()
     assert v.attachments_present == 1 and v.attachments[0].sha256 == hashlib.sha256(JPEG).hexdigest()
+
 
 # ---- a database restart ------------------------------------------------------------------------------
 
