@@ -7,6 +7,7 @@ Entries are dotted paths (`module` or `module:attribute`) so this file imports n
 MODEL_MODULES = (
     "server.models",
     "server.register.models",
+    "server.register.holds",
     "server.jobs",
     "server.exporting",
     "server.policies",

@@ -3,8 +3,9 @@
 A step is `def step(ctx: StepContext) -> None`; it reads `ctx.xml`, `ctx.parsed`, `ctx.record` and may
 write rows through `ctx.session`. All steps of one run share one transaction (on PostgreSQL the
 processors' batches: one savepoint per version, one commit per batch): either every step's effects
-are committed and the version is `done`, or none are and the version is `failed` with the error
-recorded (step, exception type, message) and retryable with `shoudi reprocess`.
+are committed and the version is `done` (or `held`: a step kept it for staff review, see
+server/register/holds.py), or none are and the version is `failed` with the error recorded (step,
+exception type, message) and retryable with `shoudi reprocess`.
 A failure here never touches the stored submission itself.
 """
 from __future__ import annotations
@@ -48,6 +49,7 @@ class StepContext:
     parsed: Any = None                 # forms.ParsedSubmission, set by the parse step
     record: dict | None = None         # household record (docs/household-record.md)
     results: dict = field(default_factory=dict)  # steps may leave outputs for later steps here
+    outcome: str = "done"              # a step may hold the version for staff review instead ("held")
 
     @cached_property
     def xml(self) -> bytes:
@@ -274,7 +276,7 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             _fail_in_batch(session, version_id, name, exc, entries, started)
             return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
-    version.processing_state = "done"
+    version.processing_state = ctx.outcome
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1
     version.processing_log = entries
@@ -282,7 +284,11 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
     if ctx.record is not None:
         version.record = ctx.record
     savepoint.commit()
-    return "done"
+    return ctx.outcome
+
+
+# States a run leaves for good: done, held for review (a reviewer decides) and rejected by a reviewer.
+SETTLED = ("done", "held", "rejected")
 
 
 def _n_pure(steps: list[Step]) -> int:
@@ -293,9 +299,9 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
          locked: bool, found_done: str = "done") -> str:
     """The steps in one transaction; `locked`: the version row is already locked for writing."""
     version_id = version.id
-    if version.processing_state == "done" and not force:
+    if version.processing_state in SETTLED and not force:
         session.rollback()
-        return found_done
+        return version.processing_state if found_done == "done" else found_done
     n_pure = 0 if locked else _n_pure(steps)
     form = session.get(Form, version.form_id)
     ctx = StepContext(app=app, session=session, blobs=get_blobs(app), version=version, form=form,
@@ -306,7 +312,7 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         if i == n_pure and n_pure:
             begin_write(session)  # ends the read transaction; objects stay loaded
             version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
-            if version is None or (version.processing_state == "done" and not force):
+            if version is None or (version.processing_state in SETTLED and not force):
                 session.rollback()
                 return found_done if version is not None else "missing"  # another processor finished it
             ctx.version = version
@@ -326,10 +332,10 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
     if not locked and n_pure == len(steps):
         begin_write(session)
         version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
-        if version is None or (version.processing_state == "done" and not force):
+        if version is None or (version.processing_state in SETTLED and not force):
             session.rollback()
             return found_done if version is not None else "missing"
-    version.processing_state = "done"
+    version.processing_state = ctx.outcome
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1
     version.processing_log = entries
@@ -337,7 +343,7 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
     if ctx.record is not None:
         version.record = ctx.record
     session.commit()
-    return "done"
+    return ctx.outcome
 
 
 def _record_failure(app: Flask, version_id: int, step: str, exc: Exception, entries: list[dict]) -> None:

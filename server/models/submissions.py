@@ -45,7 +45,8 @@ class SubmissionVersion(Base):
     __tablename__ = "submission_versions"
     __table_args__ = (
         UniqueConstraint("form_id", "instance_id"),
-        CheckConstraint("processing_state IN ('pending', 'done', 'failed')", name="processing_state"),
+        CheckConstraint("processing_state IN ('pending', 'done', 'failed', 'held', 'rejected')",
+                        name="processing_state"),
         Index("ix_submission_versions_processing", "processing_state", "id"),
     )
 

@@ -17,6 +17,8 @@ ACTIONS = (
     "household.create", "household.version", "household.conflict", "assessment.create",
     "case.open", "case.transition", "case.objection", "comparison.import", "warning.decision",
     "job.enqueue", "export", "policy.set", "policy.remove",
+    "submission.hold", "submission.apply", "submission.assign", "submission.reject",
+    "attachment.add", "attachment.replace", "attachment.refused",
 )
 
 

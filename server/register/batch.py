@@ -7,7 +7,8 @@ multi-row INSERT per table (households, versions, members, assessments, audit lo
 UPDATE per table (households, members). Covered: a record that creates a household (none found by
 entity UUID, 户编号 or the head's 证件号码; none of its members registered elsewhere; its region exists)
 and a record that updates one (no entity conflict — `baseVersion` not behind —, no member moving in
-from another household, no county override of a department warning on it). Not covered, left to the
+from another household, no county override of a department warning on it) — in both cases only where
+the region rule lets its submitter write (server/register/guard.py; the others are held step by step). Not covered, left to the
 step-by-step path (`ingest_steps.score` + `apply_to_register`): self-declarations, failures, and any
 version whose keys (entity, 户编号, 证件号码) or household an earlier version of the batch also names.
 The rows are those the step-by-step path writes (tests/server/register/test_batch.py compares them).
@@ -105,6 +106,8 @@ def write_households(session: Session, ctxs: list) -> dict[int, list[dict]]:
     by_key = {r.key for r in rows}
     by_id = {r.id: r for r in rows}
 
+    from . import guard
+    who = guard.submitters(conn, [p[0].version.submitter_id for p in pre])
     chosen: list[_Item] = []
     seen: set[str] = set()          # every key and household an earlier version of the batch names
     for ctx, record, entity, entity_id, number, head, members in pre:
@@ -125,6 +128,16 @@ def write_households(session: Session, ctxs: list) -> dict[int, list[dict]]:
             if _base_behind(entity, household) or any(
                     member_home.get(m, household.id) != household.id for m in members):
                 continue
+        # the region rule (server/register/guard.py): what it would hold, the step-by-step path holds
+        submitter = ctx.version.submitter_id
+        if guard.check(who.get(submitter, guard.Submitter("collector")) if submitter else guard.Submitter(None),
+                       project_region=ctx.project.region_code if ctx.project is not None else None,
+                       record_region=record.get("region_code") or (household.region_code if household is not None
+                                                                    else None),
+                       household_id=household.id if household is not None else None,
+                       household_region=household.region_code if household is not None else None,
+                       matched=guard.matched_by(record, entity_id, household)) is not None:
+            continue
         chosen.append(_Item(ctx, record, entity, entity_id, household))
     if not chosen:
         return {}

@@ -44,8 +44,16 @@ def score(ctx: StepContext) -> None:
     import scoring
 
     entity = _entity(ctx)
-    household = find_household(ctx.session, record, entity.get("id"), lock=True)  # parallel processors
+    review = ctx.results.get("review")        # a reviewer applies a held version (server/register/holds.py)
+    if review is not None and review.get("household") is not None:
+        household = review["household"]
+    else:
+        household = find_household(ctx.session, record, entity.get("id"), lock=True)  # parallel processors
     ctx.results["household"] = household
+    held = _region_rule(ctx, record, entity, household, review)
+    if held is not None:
+        ctx.results["hold"] = held            # not applied: the register step keeps it for review
+        return
     current = household.current_version.record if household and household.current_version else None
     merged = merge_record(current, record)
     region = merged.get("region_code") or (household.region_code if household else None)
@@ -61,6 +69,30 @@ def score(ctx: StepContext) -> None:
     ctx.results["score"] = (result, policy)
 
 
+def _region_rule(ctx: StepContext, record: dict, entity: dict, household, review: dict | None):  # noqa: ANN001, ANN202
+    """The guard's rule (server/register/guard.py) for this record: a Hold, or None to apply it."""
+    from server.models import Region
+
+    from . import guard
+    region = record.get("region_code") or (household.region_code if household is not None else None)
+    if household is None and (not region or ctx.session.get(Region, region) is None):
+        return None       # no region, or an unknown one: the register step fails it (retryable)
+    if review is not None:
+        actor = review["actor"]
+        who = guard.Submitter(actor.role, tuple(actor.region_codes))
+    else:
+        who = guard.submitter_of(ctx.session, ctx.version.submitter_id)
+    others = guard.other_households(ctx.session, household.id if household is not None else None,
+                                    guard.member_ids(record))
+    from .households import _bare_uuid
+    return guard.check(who, project_region=ctx.project.region_code if ctx.project is not None else None,
+                       record_region=region, household_id=household.id if household is not None else None,
+                       household_region=household.region_code if household is not None else None,
+                       matched=guard.matched_by(record, _bare_uuid(entity.get("id") or record.get("entity_id")),
+                                                household),
+                       others=others, ignore_project=review is not None, ignore_members=review is not None)
+
+
 score.step_name = "score"
 score.warm_up = lambda: __import__("scoring")
 
@@ -73,6 +105,14 @@ def apply_to_register(ctx: StepContext) -> None:
     from server.models import User
     # The audit entries need the actor's id and name only: its regions are not loaded.
     actor = ctx.session.get(User, submitter, options=[lazyload(User.regions)]) if submitter else None
+    if "hold" in ctx.results:
+        from .holds import hold
+        hold(ctx.session, ctx.version, ctx.results["hold"], actor=actor, entity=_entity(ctx))
+        ctx.outcome = "held"
+        return
+    review = ctx.results.get("review")
+    if review is not None:
+        actor = review["actor"]
     try:
         applied = apply_record(ctx.session, record, entity=_entity(ctx), submission_version_id=ctx.version.id,
                                form_id=ctx.form.xml_form_id, actor=actor, household=ctx.results.get("household"),
