@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import accounts, cases, comparison, households, openapi  # noqa: E402,F401  (routes)
+from . import accounts, cases, comparison, held, households, openapi  # noqa: E402,F401  (routes)

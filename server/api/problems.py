@@ -14,6 +14,7 @@ CODES = {
     "region.invalid": "region file invalid (see details.errors)", "region.outside": "region outside your regions",
     "comparison.invalid": "department file or mapping invalid", "user.invalid": "user data invalid",
     "policy.missing": "no scoring policy for the region and year",
+    "hold.decided": "held submission already decided", "hold.scope": "held submission concerns regions outside yours",
 }
 
 

@@ -251,7 +251,8 @@ def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int,
             raise ApiError(409, "A submission already exists with this ID, but with different XML. "
                                 "Resubmissions to attach additional multimedia must resubmit an identical "
                                 "xml_submission_file. 已存在相同 instanceID 但内容不同的提交。", code="409.3")
-        added = _attach(blobs, existing, files)
+        from server.register.evidence import Ledger
+        added = _attach(blobs, existing, files, ledger=Ledger(session, existing, submitter_id))
         session.commit()
         return Received(existing.id, instance_id, created=False, attachments_added=added)
 
@@ -271,6 +272,8 @@ def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int,
             raise ApiError(409, "This submission has been deleted. You may not resubmit it. 该提交已删除。",
                            code="409.1")
 
+    if previous is not None and files:
+        _check_edit_files(session, blobs, previous, files, submitter_id)
     now = utcnow()
     if previous is None:
         return _store_new(session, blobs, project_id=project_id, form_id=form_id,
@@ -362,10 +365,14 @@ def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: 
     return Received(version_id, instance_id, created=True, attachments_added=len(stored))
 
 
-def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile]) -> int:
-    """Store files for the version's expected slots: fill empty ones, replace differing ones."""
+def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile], *, ledger=None) -> int:  # noqa: ANN001
+    """Store files for the version's expected slots: fill empty ones, replace differing ones.
+
+    ``ledger`` (a resubmission of a stored version: ``server.register.evidence.Ledger``): every change is
+    checked first — only the original submitter, nothing replaced once the household's authorization
+    step is taken — and audited; a refusal changes nothing, is audited and committed, and raises."""
     slots = {a.name: a for a in version.attachments}
-    changed = 0
+    changes = []
     for f in files:
         slot = slots.get(f.name)
         if slot is None:
@@ -373,11 +380,46 @@ def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFi
         stored = blobs.put_stream(f.stream, md5=False)
         if slot.sha256 == stored.sha256:
             continue
+        changes.append((slot, stored, f))
+    if ledger is not None:
+        for slot, stored, f in changes:
+            refused = ledger.check(slot.name, slot.sha256, stored.sha256)
+            if refused is not None:
+                _refuse(ledger.session, refused)
+    for slot, stored, f in changes:
+        if ledger is not None:
+            ledger.changed(slot.name, slot.sha256, stored.sha256)
         slot.sha256, slot.size, slot.received_at = stored.sha256, stored.size, utcnow()
         slot.content_type = _clip(f.content_type, 128) or "application/octet-stream"
-        changed += 1
     version.attachments_present = sum(1 for a in version.attachments if a.sha256)
-    return changed
+    return len(changes)
+
+
+def _refuse(session: Session, refused: tuple[int, str, str]) -> None:
+    """Keep the refusal's audit entry (nothing else of the request is pending) and answer it."""
+    session.commit()
+    status, zh, en = refused
+    raise ApiError(status, f"{en} {zh}", code=f"{status}.1" if status == 403 else "409.5")
+
+
+def _check_edit_files(session: Session, blobs: BlobStore, previous: SubmissionVersion, files: list[IncomingFile],
+                      submitter_id: int | None) -> None:
+    """An edit (deprecatedID) may not bring another file under a name the previous version holds once the
+    household's authorization step is taken (evidence is immutable)."""
+    from server.register.evidence import Ledger
+    carried = {a.name: a.sha256 for a in previous.attachments if a.sha256}
+    if not any(f.name in carried for f in files):
+        return
+    ledger = Ledger(session, previous, submitter_id)
+    for f in files:
+        if f.name not in carried:
+            continue
+        stored = blobs.put_stream(f.stream, md5=False)
+        f.stream.seek(0)
+        if stored.sha256 != carried[f.name]:
+            refused = ledger.check(f.name, carried[f.name], stored.sha256, edit=True)
+            if refused is not None:
+                _refuse(session, refused)
 
 
 def instance_xml(version: SubmissionVersion, blobs: BlobStore) -> bytes:
