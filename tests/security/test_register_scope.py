@@ -273,3 +273,42 @@ def test_only_the_submitter_adds_a_missing_attachment_and_none_is_replaced_after
     edit = xml.replace(instance_id(xml).encode(), b"uuid:00000000-0000-4000-8000-00000000e0e0").replace(
         b"</meta>", f"<deprecatedID>{instance_id(xml)}</deprecatedID></meta>".encode())
     assert post(app, county, "cadre_b", edit, {PHOTO: b"\xff\xd8 swapped in an edit \xff\xd9"}).status_code == 409
+
+
+# -- console ----------------------------------------------------------------------------------------------------
+
+def _console(app, county, name: str):  # noqa: ANN001, ANN202
+    from server.api.auth import _fingerprint
+    from server.models import User
+    client = app.test_client()
+    with session_scope(app, write=False) as session:
+        user = session.get(User, county.users[name])
+        fp = _fingerprint(user)
+    with client.session_transaction() as cookie:
+        cookie["uid"], cookie["fp"], cookie["csrf"] = county.users[name], fp, "t0ken"
+    return client
+
+
+def test_console_lists_held_submissions_and_records_decisions(app, county):
+    b_xml = _registered_in_b(app, county)
+    a_xml = county.households(VILLAGE_A, seed=22)[0]
+    attack = a_xml.replace(head_id(a_xml).encode(), head_id(b_xml).encode())
+    assert post(app, county, "cadre_a", attack).status_code == 201
+    assert process(app, "steps") == {"held": 1}
+    [held] = _holds(app)
+    township = _console(app, county, "township_ab")
+    page = township.get("/console/held").get_data(as_text=True)
+    assert "按户主证件号码匹配到的农户不在提交人的负责区域内" in page and "cadre_a" in page
+    assert head_id(b_xml) not in page                               # no 证件号码 on the list
+    assert "outside the submitter" in township.get("/console/held?lang=en").get_data(as_text=True)
+    other = _console(app, county, "township_other")
+    assert "cadre_a" not in other.get("/console/held").get_data(as_text=True)
+    assert other.post(f"/console/held/{held['id']}/decision",
+                      data={"decision": "reject", "note": "x", "csrf_token": "t0ken"}).status_code == 404
+    assert _console(app, county, "cadre_a").get("/console/held").status_code == 403
+    r = township.post(f"/console/held/{held['id']}/decision",
+                      data={"decision": "reject", "note": "冒用证件号码", "csrf_token": "t0ken"})
+    assert r.status_code == 302
+    assert _holds(app)[0]["state"] == "rejected" and _states(app)[instance_id(attack)] == "rejected"
+    [entry] = _actions(app, "submission.reject")
+    assert entry.actor == "township_ab"
