@@ -171,11 +171,13 @@ def apply(session: Session, row: HeldSubmission, user: Any, *, household_id: int
     act in every region it concerns, as the submission is now (a household may have moved since)."""
     from server.register.ingest_steps import apply_to_register, score
 
+    from server.db import begin_write
+
     from .models import Household
+    begin_write(session)          # SQLite: the write lock first, then the state it decides on
+    session.refresh(row)
     _check_open(row)
     _may_decide(user, row)
-    from server.db import begin_write
-    begin_write(session)
     ctx = _version_context(session, row)
     target = None
     if household_id is not None:
@@ -204,11 +206,12 @@ def apply(session: Session, row: HeldSubmission, user: Any, *, household_id: int
 def reject(session: Session, row: HeldSubmission, user: Any, *, note: str | None) -> HeldSubmission:
     from server.db import begin_write
     from server.models import SubmissionVersion
-    _check_open(row)
-    _may_decide(user, row)
     if not (note or "").strip():
         raise DecisionError(422, "validation", "驳回须填写原因。A reason is required to reject.")
     begin_write(session)
+    session.refresh(row)
+    _check_open(row)
+    _may_decide(user, row)
     version = session.get(SubmissionVersion, row.submission_version_id)
     from types import SimpleNamespace
     _finish(session, row, SimpleNamespace(version=version, results={}), "rejected", user, note.strip())
