@@ -133,18 +133,21 @@ def submitter_of(session, user_id: int | None) -> Submitter:  # noqa: ANN001
 
 
 def submitters(conn, user_ids: Iterable[int]) -> dict[int, Submitter]:  # noqa: ANN001
-    """Several submitters in two statements (the batch writer)."""
+    """Several submitters in one statement (the batch writer)."""
     from sqlalchemy import select
 
     from server.models import User, UserRegion
     ids = sorted({i for i in user_ids if i is not None})
     if not ids:
         return {}
-    roles = dict(conn.execute(select(User.id, User.role).where(User.id.in_(ids))).all())
+    roles: dict[int, str] = {}
     bound: dict[int, list[str]] = {}
-    for uid, code in conn.execute(select(UserRegion.user_id, UserRegion.region_code)
-                                  .where(UserRegion.user_id.in_(ids))):
-        bound.setdefault(uid, []).append(code)
+    for uid, role, code in conn.execute(select(User.id, User.role, UserRegion.region_code)
+                                        .outerjoin(UserRegion, UserRegion.user_id == User.id)
+                                        .where(User.id.in_(ids))):
+        roles[uid] = role
+        if code is not None:
+            bound.setdefault(uid, []).append(code)
     return {i: Submitter(roles.get(i, "collector"), tuple(sorted(bound.get(i, ())))) for i in ids}
 
 
