@@ -42,6 +42,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "held.assign": ("指定到该户", "Assign"),
     "held.reject": ("驳回", "Reject"),
     "held.not_yours": ("涉及您负责区域以外的区划，须由上级审核", "Concerns regions outside yours: a higher level decides"),
+    "held.on_household": ("{n} 条涉及本户的提交待审核", "{n} held submission(s) concern this household"),
     "held.need_household": ("请填写要指定的农户编号。", "Enter the id of the household to assign it to."),
     "held.decided.apply": ("已应用该提交。", "The submission was applied."),
     "held.decided.assign": ("已将该提交指定到农户并应用。", "The submission was assigned and applied."),

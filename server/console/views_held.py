@@ -38,6 +38,10 @@ def held_list():  # noqa: ANN201
     query = select(HeldSubmission).where(holds.visible_condition(user.role, user.region_codes))
     if state != "all":
         query = query.where(HeldSubmission.state == state)
+    household_id = request.args.get("household_id", "")
+    household_id = int(household_id) if household_id.isdigit() and len(household_id) <= 12 else None
+    if household_id is not None:
+        query = query.where(HeldSubmission.household_id == household_id)
     rows, total = queries.page(session, query.order_by(HeldSubmission.id), page_no, PER_PAGE)
     versions = {v.id: v for v in session.scalars(select(SubmissionVersion).where(
         SubmissionVersion.id.in_([r.submission_version_id for r in rows])))} if rows else {}
@@ -62,6 +66,7 @@ def held_list():  # noqa: ANN201
                       "may_decide": row.state == "open" and _may_decide(user, row),
                       "state": pick(*holds.STATE_LABELS[row.state])})
     return render_template("console/held.html", items=items, total=total, page=page_no, state=state,
+                           household_id=household_id,
                            states=holds.STATES, pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), names=names)
 
 

@@ -71,8 +71,15 @@ def household(household_id: int):  # noqa: ANN201
     cases = _cases(session, found, user)
     members = [{"member": m, "id_shown": m.id_number if show_ids else mask_id(m.id_number)}
                for m in sorted(found.members, key=lambda m: (not m.active, m.position, m.id))]
+    held_open = 0
+    if user.role in ("township", "county", "admin"):
+        from sqlalchemy import func
+
+        from server.register.holds import HeldSubmission
+        held_open = session.scalar(select(func.count()).select_from(HeldSubmission).where(
+            HeldSubmission.household_id == found.id, HeldSubmission.state == "open"))
     return render_template(
-        "console/household.html", h=found, record=record, result=result,
+        "console/household.html", h=found, record=record, result=result, held_open=held_open,
         score=score_chart(result) if result else None, members=members, show_ids=show_ids,
         path=queries.region_path(session, found.region_code), warnings=_warnings(session, found),
         cases=cases, versions=_versions(session, found),

@@ -203,6 +203,21 @@ def apply(session: Session, row: HeldSubmission, user: Any, *, household_id: int
     return row
 
 
+def close_reprocessed(session: Session, version_id: int, household_id: int) -> None:
+    """A held version processed again (``shoudi reprocess``) that the rule now lets through was applied
+    by processing itself: its open hold is closed as applied by the system (audited)."""
+    row = session.scalar(select(HeldSubmission).where(HeldSubmission.submission_version_id == version_id,
+                                                      HeldSubmission.state == "open"))
+    if row is None:
+        return
+    row.state, row.decided_at, row.result_household_id = "applied", utcnow(), household_id
+    row.note, row.updated_at = "reprocessed", utcnow()
+    audit.record(session, "submission.apply", entity_type="submission_version", entity_id=version_id,
+                 household_id=household_id, region_code=row.household_region or row.record_region,
+                 before={"state": "open", "reason": row.reason},
+                 after={"state": "applied", "held_id": row.id, "household_id": household_id, "reprocessed": True})
+
+
 def reject(session: Session, row: HeldSubmission, user: Any, *, note: str | None) -> HeldSubmission:
     from server.db import begin_write
     from server.models import SubmissionVersion

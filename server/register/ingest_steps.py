@@ -39,7 +39,7 @@ def _household_record(ctx: StepContext) -> dict | None:
 
 def score(ctx: StepContext) -> None:
     record = _household_record(ctx)
-    if record is None:
+    if record is None or _rejected(ctx):
         return
     import scoring
 
@@ -97,9 +97,17 @@ score.step_name = "score"
 score.warm_up = lambda: __import__("scoring")
 
 
+def _rejected(ctx: StepContext) -> bool:
+    """A version a reviewer rejected stays rejected when it is processed again (`reprocess --force`)."""
+    return ctx.version.processing_state == "rejected" and "review" not in ctx.results
+
+
 def apply_to_register(ctx: StepContext) -> None:
     record = _household_record(ctx)
     if record is None:
+        return
+    if _rejected(ctx):
+        ctx.outcome = "rejected"
         return
     submitter = ctx.version.submitter_id
     from server.models import User
@@ -139,6 +147,9 @@ def apply_to_register(ctx: StepContext) -> None:
             open_case(ctx.session, applied.household, "identification", entry_channel="self_declaration",
                       actor=actor)
     ctx.results["household_id"] = applied.household.id
+    if review is None and ctx.version.processing_state == "held":
+        from .holds import close_reprocessed        # processed again and now allowed (e.g. regions changed)
+        close_reprocessed(ctx.session, ctx.version.id, applied.household.id)
 
 
 apply_to_register.step_name = "register"

@@ -301,6 +301,10 @@ def test_console_lists_held_submissions_and_records_decisions(app, county):
     assert "按户主证件号码匹配到的农户不在提交人的负责区域内" in page and "cadre_a" in page
     assert head_id(b_xml) not in page                               # no 证件号码 on the list
     assert "outside the submitter" in township.get("/console/held?lang=en").get_data(as_text=True)
+    hid = _household(app, entity_id(b_xml))["id"]
+    assert "1 held submission(s) concern this household" in township.get(f"/console/households/{hid}").get_data(as_text=True)
+    assert "cadre_a" in township.get(f"/console/held?household_id={hid}").get_data(as_text=True)
+    assert "cadre_a" not in township.get(f"/console/held?household_id={hid + 1}").get_data(as_text=True)
     other = _console(app, county, "township_other")
     assert "cadre_a" not in other.get("/console/held").get_data(as_text=True)
     assert other.post(f"/console/held/{held['id']}/decision",
@@ -312,3 +316,28 @@ def test_console_lists_held_submissions_and_records_decisions(app, county):
     assert _holds(app)[0]["state"] == "rejected" and _states(app)[instance_id(attack)] == "rejected"
     [entry] = _actions(app, "submission.reject")
     assert entry.actor == "township_ab"
+
+
+def test_reprocessing_a_held_version_applies_it_once_allowed_and_a_rejected_one_stays_rejected(app, county):
+    from server.ingest import process_version
+    from server.models import UserRegion
+    a_xml = county.households(VILLAGE_B, n=2, seed=23)
+    for xml in a_xml:
+        assert post(app, county, "cadre_a", xml).status_code == 201     # village B: not cadre_a's (yet)
+    assert process(app, "steps") == {"held": 2}
+    first, second = _holds(app)
+    client = app.test_client()
+    r = client.post(f"/api/v1/held-submissions/{second['id']}/reject", json={"note": "重复"},
+                    headers=bearer(app, county, "township_ab"))
+    assert r.status_code == 200
+    with session_scope(app) as session:                                 # the admin moves cadre_a to village B
+        session.add(UserRegion(user_id=county.users["cadre_a"], region_code=VILLAGE_B))
+    assert process_version(app, first["version"]) == "held"             # settled: not run again by itself
+    assert process_version(app, first["version"], force=True) == "done"
+    assert process_version(app, second["version"], force=True) == "rejected"
+    assert [h["state"] for h in _holds(app)] == ["applied", "rejected"]
+    assert _household(app, entity_id(a_xml[0]))["region"] == VILLAGE_B
+    with session_scope(app, write=False) as session:
+        assert session.scalar(select(Household).where(Household.entity_id == entity_id(a_xml[1]))) is None
+    [entry] = _actions(app, "submission.apply")
+    assert entry.actor == "system" and entry.after["reprocessed"] is True
