@@ -59,7 +59,8 @@ def held_list():  # noqa: ANN201
         version = versions.get(row.submission_version_id)
         record = (version.record or {}) if version else {}
         household = households.get(row.household_id)
-        items.append({"row": row, "version": version, "submitter": submitters.get(version.submitter_id) if version else None,
+        items.append({"row": row, "version": version,
+                      "submitter": submitters.get(version.submitter_id) if version else None,
                       "form": forms.get(version.form_id) if version else None,
                       "head_name": record.get("head_name"), "reason": pick(row.message_zh, row.message_en),
                       "household": household if household is not None and in_scope(household) else None,

@@ -8,8 +8,8 @@ UPDATE per table (households, members). Covered: a record that creates a househo
 entity UUID, 户编号 or the head's 证件号码; none of its members registered elsewhere; its region exists)
 and a record that updates one (no entity conflict — `baseVersion` not behind —, no member moving in
 from another household, no county override of a department warning on it) — in both cases only where
-the region rule lets its submitter write (server/register/guard.py; the others are held step by step). Not covered, left to the
-step-by-step path (`ingest_steps.score` + `apply_to_register`): self-declarations, failures, and any
+the region rule lets its submitter write (server/register/guard.py; the others are held step by step).
+Not covered, left to the step-by-step path (`ingest_steps.score` + `apply_to_register`): self-declarations, failures, and any
 version whose keys (entity, 户编号, 证件号码) or household an earlier version of the batch also names.
 The rows are those the step-by-step path writes (tests/server/register/test_batch.py compares them).
 """

@@ -151,7 +151,8 @@ def submitters(conn, user_ids: Iterable[int]) -> dict[int, Submitter]:  # noqa: 
     return {i: Submitter(roles.get(i, "collector"), tuple(sorted(bound.get(i, ())))) for i in ids}
 
 
-def other_households(session, household_id: int | None, id_numbers: Iterable[str]) -> list[tuple[int, str]]:  # noqa: ANN001
+def other_households(session, household_id: int | None,  # noqa: ANN001
+                     id_numbers: Iterable[str]) -> list[tuple[int, str]]:
     """(household id, region) of the households other than ``household_id`` where these 证件号码 are
     registered now."""
     from sqlalchemy import select

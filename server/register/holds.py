@@ -82,7 +82,8 @@ class DecisionError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def hold(session: Session, version: Any, held: Hold, *, actor: Any = None, entity: dict | None = None) -> HeldSubmission:
+def hold(session: Session, version: Any, held: Hold, *, actor: Any = None,
+         entity: dict | None = None) -> HeldSubmission:
     """Keep ``version`` for review (caller sets its processing state and commits). Processing the same
     version again replaces the open hold's reason (one row per version)."""
     row = session.scalar(select(HeldSubmission).where(HeldSubmission.submission_version_id == version.id))
@@ -144,7 +145,8 @@ def _version_context(session: Session, row: HeldSubmission):  # noqa: ANN202
     from server.storage import get_blobs
     version = session.get(SubmissionVersion, row.submission_version_id, with_for_update=True)
     form = session.get(Form, version.form_id)
-    ctx = StepContext(app=current_app._get_current_object(), session=session, blobs=get_blobs(),  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    ctx = StepContext(app=app, session=session, blobs=get_blobs(),
                       version=version, form=form, form_version=session.get(FormVersion, version.form_version_id),
                       project=session.get(Project, form.project_id))
     ctx.record = dict(version.record or {})

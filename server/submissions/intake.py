@@ -365,7 +365,8 @@ def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: 
     return Received(version_id, instance_id, created=True, attachments_added=len(stored))
 
 
-def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile], *, ledger=None) -> int:  # noqa: ANN001
+def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile], *,
+            ledger=None) -> int:  # noqa: ANN001
     """Store files for the version's expected slots: fill empty ones, replace differing ones.
 
     ``ledger`` (a resubmission of a stored version: ``server.register.evidence.Ledger``): every change is

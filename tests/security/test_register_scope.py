@@ -302,7 +302,8 @@ def test_console_lists_held_submissions_and_records_decisions(app, county):
     assert head_id(b_xml) not in page                               # no 证件号码 on the list
     assert "outside the submitter" in township.get("/console/held?lang=en").get_data(as_text=True)
     hid = _household(app, entity_id(b_xml))["id"]
-    assert "1 held submission(s) concern this household" in township.get(f"/console/households/{hid}").get_data(as_text=True)
+    household_page = township.get(f"/console/households/{hid}").get_data(as_text=True)
+    assert "1 held submission(s) concern this household" in household_page
     assert "cadre_a" in township.get(f"/console/held?household_id={hid}").get_data(as_text=True)
     assert "cadre_a" not in township.get(f"/console/held?household_id={hid + 1}").get_data(as_text=True)
     other = _console(app, county, "township_other")
