@@ -188,12 +188,18 @@ def apply(session: Session, row: HeldSubmission, user: Any, *, household_id: int
             raise DecisionError(404, "not_found", "未找到该农户。Household not found.")
         ctx.record["region_code"] = target.region_code    # assigned: the household keeps its region
     ctx.results["review"] = {"actor": user, "household": target}
-    score(ctx)
-    held = ctx.results.get("hold")
-    if held is not None:
+    from server.ingest import ProcessingError
+    try:
+        score(ctx)
+        held = ctx.results.get("hold")
+        if held is not None:
+            session.rollback()
+            raise DecisionError(403, "hold.scope", f"{held.zh}（审核人）。{held.en} (reviewer).")
+        apply_to_register(ctx)
+    except ProcessingError as exc:       # e.g. a region unknown to the register: nothing applied
         session.rollback()
-        raise DecisionError(403, "hold.scope", f"{held.zh}（审核人）。{held.en} (reviewer).")
-    apply_to_register(ctx)
+        raise DecisionError(422, "validation", f"无法应用该提交：{exc}。The submission cannot be applied: {exc}.") \
+            from None
     state = "assigned" if target is not None else "applied"
     _finish(session, row, ctx, state, user, note)
     audit.record(session, f"submission.{'assign' if target is not None else 'apply'}", actor=user,

@@ -14,6 +14,7 @@ from server.db import get_db, session_scope
 
 VILLAGE_A, VILLAGE_B = "150121100201", "150121100202"   # 察素齐镇 (one township)
 OUTSIDE_VILLAGE = "150122100201"                       # 托克托县: outside the demo project
+OTHER_TOWNSHIP_VILLAGE = "150121101201"                # 毕克齐镇: same county, another township
 TODAY = date(2021, 6, 1)
 
 
@@ -55,6 +56,7 @@ def county(app) -> County:
             .where(Form.xml_form_id == "household_survey").order_by(FormVersion.id.desc())))
         for name, role, regions in (("cadre_a", "collector", [VILLAGE_A]), ("cadre_b", "collector", [VILLAGE_B]),
                                     ("cadre_c", "collector", [VILLAGE_A, OUTSIDE_VILLAGE]),
+                                    ("cadre_d", "collector", [OTHER_TOWNSHIP_VILLAGE]),
                                     ("village_b", "village", [VILLAGE_B]),
                                     ("township_ab", "township", ["150121100000"]),
                                     ("township_other", "township", ["150121101000"]),

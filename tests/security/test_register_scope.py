@@ -13,7 +13,7 @@ from server.db import session_scope
 from server.models import Attachment, SubmissionVersion
 from server.register.holds import HeldSubmission
 from server.register.models import AuditEntry, Household, HouseholdVersion, Member
-from tests.security.conftest import (OUTSIDE_VILLAGE, VILLAGE_A, VILLAGE_B, bearer, entity_id, head_id,
+from tests.security.conftest import (OTHER_TOWNSHIP_VILLAGE, OUTSIDE_VILLAGE, VILLAGE_A, VILLAGE_B, bearer, entity_id, head_id,
                                      instance_id, member_ids, post, process)
 
 MODES = ("steps", "batch")
@@ -342,3 +342,26 @@ def test_reprocessing_a_held_version_applies_it_once_allowed_and_a_rejected_one_
         assert session.scalar(select(Household).where(Household.entity_id == entity_id(a_xml[1]))) is None
     [entry] = _actions(app, "submission.apply")
     assert entry.actor == "system" and entry.after["reprocessed"] is True
+
+
+def test_a_reviewer_sees_what_touches_their_township_but_decides_only_within_it(app, county):
+    d_xml = county.households(OTHER_TOWNSHIP_VILLAGE, seed=24)[0]
+    assert post(app, county, "cadre_d", d_xml).status_code == 201
+    assert process(app, "steps") == {"done": 1}
+    a_xml = county.households(VILLAGE_A, seed=25)[0]
+    moved = a_xml.replace(member_ids(a_xml)[1].encode(), member_ids(d_xml)[1].encode())
+    assert post(app, county, "cadre_a", moved).status_code == 201
+    assert process(app, "steps") == {"held": 1}
+    [held] = _holds(app)
+    assert held["regions"] == [VILLAGE_A, OTHER_TOWNSHIP_VILLAGE]
+    client = app.test_client()
+    for township in ("township_ab", "township_other"):
+        headers = bearer(app, county, township)
+        assert client.get(f"/api/v1/held-submissions/{held['id']}", headers=headers).status_code == 200
+        r = client.post(f"/api/v1/held-submissions/{held['id']}/apply", json={}, headers=headers)
+        assert r.status_code == 403 and r.json["code"] == "hold.scope"
+    county_staff = bearer(app, county, "county_staff")
+    r = client.post(f"/api/v1/held-submissions/{held['id']}/apply", json={}, headers=county_staff)
+    assert r.status_code == 200
+    assert member_ids(d_xml)[1] in _household(app, entity_id(moved))["members"]
+    assert member_ids(d_xml)[1] not in _household(app, entity_id(d_xml))["members"]
