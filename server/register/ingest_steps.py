@@ -85,7 +85,8 @@ def _region_rule(ctx: StepContext, record: dict, entity: dict, household, review
     others = guard.other_households(ctx.session, household.id if household is not None else None,
                                     guard.member_ids(record))
     from .households import _bare_uuid
-    return guard.check(who, project_region=ctx.project.region_code if ctx.project is not None else None,
+    project = getattr(ctx, "project", None)
+    return guard.check(who, project_region=project.region_code if project is not None else None,
                        record_region=region, household_id=household.id if household is not None else None,
                        household_region=household.region_code if household is not None else None,
                        matched=guard.matched_by(record, _bare_uuid(entity.get("id") or record.get("entity_id")),
@@ -99,7 +100,7 @@ score.warm_up = lambda: __import__("scoring")
 
 def _rejected(ctx: StepContext) -> bool:
     """A version a reviewer rejected stays rejected when it is processed again (`reprocess --force`)."""
-    return ctx.version.processing_state == "rejected" and "review" not in ctx.results
+    return getattr(ctx.version, "processing_state", None) == "rejected" and "review" not in ctx.results
 
 
 def apply_to_register(ctx: StepContext) -> None:
@@ -113,6 +114,12 @@ def apply_to_register(ctx: StepContext) -> None:
     from server.models import User
     # The audit entries need the actor's id and name only: its regions are not loaded.
     actor = ctx.session.get(User, submitter, options=[lazyload(User.regions)]) if submitter else None
+    if "household" not in ctx.results:        # the score step did not run: the rule is asked here
+        entity = _entity(ctx)
+        ctx.results["household"] = find_household(ctx.session, record, entity.get("id"), lock=True)
+        held = _region_rule(ctx, record, entity, ctx.results["household"], ctx.results.get("review"))
+        if held is not None:
+            ctx.results["hold"] = held
     if "hold" in ctx.results:
         from .holds import hold
         hold(ctx.session, ctx.version, ctx.results["hold"], actor=actor, entity=_entity(ctx))
@@ -147,7 +154,7 @@ def apply_to_register(ctx: StepContext) -> None:
             open_case(ctx.session, applied.household, "identification", entry_channel="self_declaration",
                       actor=actor)
     ctx.results["household_id"] = applied.household.id
-    if review is None and ctx.version.processing_state == "held":
+    if review is None and getattr(ctx.version, "processing_state", None) == "held":
         from .holds import close_reprocessed        # processed again and now allowed (e.g. regions changed)
         close_reprocessed(ctx.session, ctx.version.id, applied.household.id)
 

@@ -365,3 +365,24 @@ def test_a_reviewer_sees_what_touches_their_township_but_decides_only_within_it(
     assert r.status_code == 200
     assert member_ids(d_xml)[1] in _household(app, entity_id(moved))["members"]
     assert member_ids(d_xml)[1] not in _household(app, entity_id(d_xml))["members"]
+
+
+def test_the_register_step_asks_the_rule_itself_when_no_score_step_ran(app, county):
+    """Defence in depth: a pipeline without the score step (a plugin's) still holds the takeover."""
+    from server.register.ingest_steps import apply_to_register
+    from server.ingest_steps import parse_instance
+    b_xml = _registered_in_b(app, county)
+    a_xml = county.households(VILLAGE_A, seed=26)[0]
+    attack = a_xml.replace(head_id(a_xml).encode(), head_id(b_xml).encode())
+    assert post(app, county, "cadre_a", attack).status_code == 201
+    from server import ingest
+    with app.app_context():
+        vid = _session_version(app, attack)
+        assert ingest.process_version(app, vid, steps=[parse_instance, apply_to_register]) == "held"
+    assert _household(app, entity_id(b_xml))["version"] == 1
+    assert _holds(app)[0]["reason"] == "household_outside_submitter"
+
+
+def _session_version(app, xml: bytes) -> int:  # noqa: ANN001
+    with session_scope(app, write=False) as session:
+        return session.scalar(select(SubmissionVersion.id).where(SubmissionVersion.instance_id == instance_id(xml)))
