@@ -16,6 +16,7 @@ MODEL_MODULES = (
 # Flask blueprints, registered in this order.
 BLUEPRINTS = (
     "server.health:bp",
+    "server.metrics:bp",
     "server.openrosa.views:bp",
     "server.api:bp",
     "server.exporting:bp",
