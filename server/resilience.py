@@ -40,14 +40,17 @@ def is_outage(error: BaseException) -> bool:
     return isinstance(error, ConnectionError)
 
 
+_OURS = ("/server/", "/forms/", "/scoring/", "/exports/")
+
+
 def where(error: BaseException) -> str:
-    """`file:line in function` of the innermost frame of our code (no message, no values)."""
+    """`package/file.py:line in function` of the innermost frame of shoudi's code (no message, no values)."""
     frames = traceback.extract_tb(error.__traceback__)
-    ours = [f for f in frames if "/site-packages/" not in f.filename] or frames
-    if not ours:
+    ours = [f for f in frames if any(part in f.filename for part in _OURS) and "/site-packages/" not in f.filename]
+    if not (ours or frames):
         return "?"
-    frame = ours[-1]
-    return f"{frame.filename.rsplit('/', 2)[-2:][-1]}:{frame.lineno} in {frame.name}"
+    frame = (ours or frames)[-1]
+    return f"{'/'.join(frame.filename.rsplit('/', 2)[-2:])}:{frame.lineno} in {frame.name}"
 
 
 def describe(error: BaseException) -> str:

@@ -105,6 +105,7 @@ def _start_sweeper(worker, *, processors: int) -> None:  # noqa: ANN001
 
 RESTART_WINDOW = 600.0     # seconds over which RESTART_LIMIT counts restarts of one child
 RESTART_MAX_DELAY = 60.0   # back-off cap between restarts of a child that keeps dying
+SETTLE_SECONDS = 0.5       # an exit is acted upon (logged, restart scheduled) this long after it is seen
 STEADY_SECONDS = 60.0      # a child that ran this long before exiting restarts after 1 s again
 
 
@@ -118,6 +119,7 @@ class Child:
         self.restarts: list[float] = []
         self.quick_exits = 0
         self.due: float | None = None   # when a restart is scheduled
+        self.exited_at: float | None = None   # exit seen, not yet acted upon
         self.given_up = False
 
     def spawn(self) -> None:
@@ -152,8 +154,11 @@ class Supervisor:
             for child in self.children:
                 if child.given_up or child.proc is None:
                     continue
-                if child.due is None and child.proc.poll() is not None:
-                    self._exited(child, now)
+                if child.due is None and child.exited_at is None and child.proc.poll() is not None:
+                    child.exited_at = now    # decided a moment later: a server shutting down stops us first
+                elif child.exited_at is not None and now - child.exited_at >= SETTLE_SECONDS:
+                    self._exited(child, child.exited_at)
+                    child.exited_at = None
                 elif child.due is not None and now >= child.due:
                     child.due = None
                     child.restarts.append(now)
@@ -174,7 +179,7 @@ class Supervisor:
             return
         child.quick_exits = child.quick_exits + 1 if ran < STEADY_SECONDS else 0
         delay = min(RESTART_MAX_DELAY, 2.0 ** max(child.quick_exits - 1, 0))
-        child.due = now + delay
+        child.due = now + max(delay, SETTLE_SECONDS)
         log.warning("%s (pid %s) %s after %.0f s; restarting in %.0f s", child.role, child.proc.pid, how,
                     ran, delay)
 
@@ -185,10 +190,14 @@ class Supervisor:
             except Exception:  # noqa: BLE001 — e.g. fork failing under memory pressure: try again next pass
                 log.exception("supervisor pass failed")
 
-    def stop(self, timeout: float = 30.0) -> None:
-        """Stop supervising, terminate every child, kill those still running after `timeout`."""
+    def halt(self) -> None:
+        """No more restarts (the server is shutting down)."""
         with self._lock:
             self._stop.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop supervising, terminate every child, kill those still running after `timeout`."""
+        self.halt()
         running = [c.proc for c in self.children if c.proc is not None and c.proc.poll() is None]
         for proc in running:
             proc.terminate()
@@ -197,6 +206,21 @@ class Supervisor:
                 proc.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def _halt_supervisor_on_shutdown(arbiter, supervisor: Supervisor) -> None:  # noqa: ANN001
+    """Children share the server's process group, so a Ctrl-C or a TERM to the group reaches them
+    directly: stop restarting as soon as the arbiter starts shutting down (gunicorn looks its signal
+    handlers up by name), not only at `on_exit` after the web workers have finished."""
+    for signame in ("term", "int", "quit"):
+        original = getattr(arbiter, f"handle_{signame}", None)
+        if original is None:
+            continue
+
+        def handler(original=original) -> None:  # noqa: ANN001
+            supervisor.halt()
+            original()
+        setattr(arbiter, f"handle_{signame}", handler)
 
 
 def _children(processors: int, job_workers: int, data_dir: str | None, helpers: int = 0,
@@ -273,8 +297,9 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
     supervisor = Supervisor(_children(processors, job_workers, app_config.get("DATA_DIR"), drain_helpers),
                             limit=settings["RESTART_LIMIT"])
 
-    def when_ready(_arbiter) -> None:  # noqa: ANN001
+    def when_ready(arbiter) -> None:  # noqa: ANN001
         if supervisor.children:
+            _halt_supervisor_on_shutdown(arbiter, supervisor)
             supervisor.start()
 
     def on_exit(_arbiter) -> None:  # noqa: ANN001
