@@ -33,6 +33,18 @@ def _opt_str(value: Any) -> str | None:
     return text or None
 
 
+def _roles(value: Any) -> str | None:
+    """Comma-separated background roles `/healthz` requires (see server/health.py)."""
+    text = _opt_str(value)
+    if text is None:
+        return None
+    roles = [r.strip() for r in text.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ("processor", "job_worker")]
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}; use processor, job_worker")
+    return ",".join(roles) or None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -86,7 +98,7 @@ SETTINGS: tuple[Setting, ...] = (
             "longer than this for a worker.", float),
     Setting("HEALTH_EXPECT", None, "`/healthz`: background roles that must have a live process, comma-separated "
             "(`processor`, `job_worker`). Default: those this node's `shoudi serve` starts (a node serving "
-            "only the web lists here what other nodes run).", _opt_str),
+            "only the web lists here what other nodes run).", _roles),
     Setting("METRICS_TOKEN", None, "Bearer token a Prometheus scraper sends to `/metrics` "
             "(`Authorization: Bearer …`). Unset: `/metrics` answers only clients on the loopback address.",
             _opt_str),

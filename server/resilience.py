@@ -32,7 +32,7 @@ def is_outage(error: BaseException) -> bool:
         if not isinstance(error, (sa_exc.OperationalError, sa_exc.InterfaceError)):
             return False       # integrity, data, programming errors: the record, not the database
         error = error.orig
-    if type(error).__name__ in {"OperationalError", "InterfaceError"}:   # the driver's own (psycopg, sqlite3)
+    if {c.__name__ for c in type(error).__mro__} & {"OperationalError", "InterfaceError"}:   # the driver's
         state = getattr(error, "sqlstate", None) or ""
         # 08xxx connection exceptions, 57P0x shutdown / cannot connect now, 53xxx out of resources;
         # no sqlstate: the connection never got that far (refused, reset) or SQLite (locked, I/O)
