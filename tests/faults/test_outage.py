@@ -174,6 +174,14 @@ def test_processing_survives_a_database_outage_and_a_killed_processor(cluster, t
         assert body["processes"]["processor"]["alive"] >= 1 and body["processes"]["job_worker"]["alive"] >= 1
         assert body["submissions"]["pending"] == 0
         assert server.proc.poll() is None                          # never restarted
+        # /metrics (loopback): the latency histogram of both web workers in one scrape, figures from the database
+        metrics = requests.get(server.url + "/metrics", timeout=10).text
+        uploads = sum(float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
+                      if line.startswith("shoudi_http_request_duration_seconds_count{")
+                      and 'endpoint="openrosa.submission_key"' in line and 'status="2xx"' in line)
+        assert uploads == FIRST, metrics
+        assert f"shoudi_submissions_processed_total {float(FIRST)}" in metrics.splitlines()
+        assert 'shoudi_processes_alive{role="processor"} 1.0' in metrics.splitlines()
         assert acknowledged_during_outage >= FIRST // 3
 
         # -- kill -9 of the processor ------------------------------------------------------------------
