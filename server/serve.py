@@ -63,44 +63,51 @@ def _preload() -> None:
 
 
 def _start_sweeper(worker, *, processors: int) -> None:  # noqa: ANN001
-    """Each web worker re-processes versions left `pending` (crash, restart) once they are a minute old.
+    threading.Thread(target=sweep_pending, args=(worker.wsgi, processors, threading.Event()),
+                     name="shoudi-pending-sweeper", daemon=True).start()
+
+
+def sweep_pending(app, processors: int, stop: threading.Event, first_wait: float = 5.0) -> None:  # noqa: ANN001
+    """A web worker's loop: re-process versions left `pending` (crash, restart) once a minute old.
 
     With PROCESSORS > 0 this is the safety net behind the supervised processors: a worker sweeps only
-    while no processor of any node has a live heartbeat (server/heartbeats.py), so it never competes with
-    them for the CPU the acknowledgements need. The loop survives database outages (back-off, logged once).
+    while no processor or drain helper of any node has a live heartbeat (server/heartbeats.py), so it
+    never competes with them for the CPU the acknowledgements need. Ends only when `stop` is set: a
+    database outage is retried with back-off (logged once), a version that breaks outside its steps is
+    isolated and failed (`ingest.isolate_failures`).
     """
     from server.db import get_db
     from server.heartbeats import Heartbeat, alive_by_role
-    from server.ingest import process_pending
-    from server.resilience import Retry
+    from server.ingest import isolate_failures, process_pending
+    from server.resilience import Retry, is_outage
 
-    app = worker.wsgi
     maker = get_db(app).sessionmaker
     retry = Retry("pending sweep", log, cap=app.config["RETRY_MAX_SECONDS"])
     heartbeat = Heartbeat(maker, "sweeper", every=app.config["HEARTBEAT_SECONDS"])
+    every = SWEEP_SECONDS if not processors else min(SWEEP_SECONDS, app.config["HEARTBEAT_SECONDS"])
 
     def processors_alive() -> bool:
         with maker() as session:
             alive = alive_by_role(session, app.config["HEALTH_STALE_SECONDS"])
         return any(alive.get(role, {}).get("alive") for role in ("processor", "drain_helper"))
 
-    def loop() -> None:
-        wait = 5.0
-        stop = threading.Event()
-        while not stop.wait(wait):
-            try:
-                heartbeat.beat()
-                if not (processors and processors_alive()):
-                    counts = process_pending(app, older_than=timedelta(seconds=SWEEP_SECONDS))
-                    if counts:
-                        log.info("pending sweep: %s", counts)
-                        heartbeat.beat(processed=counts.get("done", 0) + counts.get("failed", 0))
-                retry.succeeded()
-                wait = SWEEP_SECONDS if not processors else min(SWEEP_SECONDS, app.config["HEARTBEAT_SECONDS"])
-            except Exception as exc:  # noqa: BLE001 — never ends: back off and sweep again
-                wait = retry.failed(exc)
-
-    threading.Thread(target=loop, name="shoudi-pending-sweeper", daemon=True).start()
+    wait, isolate = first_wait, False
+    while not stop.wait(wait):
+        try:
+            heartbeat.beat()
+            if not (processors and processors_alive()):
+                counts = (isolate_failures(app) if isolate
+                          else process_pending(app, older_than=timedelta(seconds=SWEEP_SECONDS)))
+                isolate = False
+                if counts:
+                    log.info("pending sweep: %s", counts)
+                    heartbeat.beat(processed=counts.get("done", 0) + counts.get("failed", 0))
+            retry.succeeded()
+            wait = every
+        except Exception as exc:  # noqa: BLE001 — never ends: back off and sweep again
+            isolate = not is_outage(exc)
+            wait = retry.failed(exc)
+    heartbeat.remove()
 
 
 RESTART_WINDOW = 600.0     # seconds over which RESTART_LIMIT counts restarts of one child

@@ -218,3 +218,53 @@ def test_the_job_worker_outlives_an_outage_and_requeues_a_job_it_cut_short(app, 
     db_session.rollback()
     job = db_session.get(jobs.Job, cut)
     assert (job.state, job.worker, job.error) == ("queued", None, None)   # runs again, not failed
+
+
+def _wait_for(predicate, timeout: float = 10.0) -> bool:  # noqa: ANN001
+    import time
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize("processors", [0, 1])
+def test_web_workers_sweep_versions_left_pending(app, collect, world, db_session, monkeypatch, processors):
+    """The sweep of `shoudi serve`'s web workers: versions pending for over a minute are processed —
+    with PROCESSORS > 0 only while no processor has a live heartbeat (the safety net behind them)."""
+    import threading
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from server import serve
+    from server.db import get_db
+    from server.heartbeats import Heartbeat, ProcessHeartbeat
+    from server.models import utcnow
+
+    app.config.update(PROCESS_INLINE=False, HEARTBEAT_SECONDS=0.05)
+    old, fresh = _submit(collect, world, 2)
+    db_session.execute(update(SubmissionVersion).where(SubmissionVersion.instance_id == old)
+                       .values(received_at=utcnow() - timedelta(minutes=2)))
+    db_session.commit()
+    monkeypatch.setattr(ingest.plugins, "processing_steps", lambda: [ok_step])
+    processor = Heartbeat(get_db(app).sessionmaker, "processor")
+    processor.beat(force=True)                      # a processor of some node is alive
+    stop = threading.Event()
+    sweeper = threading.Thread(target=serve.sweep_pending, args=(app, processors, stop, 0.0))
+    sweeper.start()
+    try:
+        if processors:
+            assert not _wait_for(lambda: _states(db_session, [old])[old] != "pending", timeout=1.0)
+            with get_db(app).sessionmaker() as session:      # …then its heartbeat goes stale
+                session.execute(update(ProcessHeartbeat).where(ProcessHeartbeat.role == "processor")
+                                .values(beat_at=utcnow() - timedelta(minutes=5)))
+                session.commit()
+        assert _wait_for(lambda: _states(db_session, [old])[old] == "done")
+        assert _states(db_session, [fresh])[fresh] == "pending"     # not a minute old yet: not swept
+    finally:
+        stop.set()
+        sweeper.join(10)
+    assert not sweeper.is_alive()
