@@ -33,7 +33,7 @@ BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 
 _histogram = None
 
 
-def prepare_multiprocess(data_dir: str, port: int) -> str:
+def prepare_multiprocess(port: int) -> str:
     """`shoudi serve`, before forking: a fresh directory for the workers' shared metric files."""
     path = tempfile.mkdtemp(prefix=f"shoudi-metrics-{port}-")
     os.environ[ENV] = path

@@ -271,7 +271,7 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
     expected = [role for role, n in (("processor", processors), ("job_worker", job_workers)) if n]
     app_config.setdefault("HEALTH_EXPECTED_ROLES", expected)   # what this node runs; see health.py
     sweep_tmp(app_config)
-    metrics_dir = metrics.prepare_multiprocess(settings["DATA_DIR"], port)
+    metrics_dir = metrics.prepare_multiprocess(port)
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
