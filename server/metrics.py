@@ -109,7 +109,7 @@ class DeploymentCollector:
 
         from server.health import snapshot
         try:
-            figures = snapshot(self.app)
+            figures = snapshot(self.app, totals=True)
         except Exception:  # noqa: BLE001 — the scrape still answers: the database is down
             yield GaugeMetricFamily("shoudi_database_up", "1 when the database answered this scrape.", value=0)
             return
