@@ -373,13 +373,15 @@ def failed_ids(app: Flask, limit: int = 100_000) -> list[int]:
 
 def process_pending(app: Flask, *, older_than: timedelta | None = None,
                     steps: Iterable[Step] | None = None,
-                    claim_while: Callable[[], bool] | None = None) -> dict[str, int]:
+                    claim_while: Callable[[], bool] | None = None,
+                    tick: Callable[[], object] | None = None) -> dict[str, int]:
     """Process every pending version; returns counts by resulting state.
 
     Several processors may run this at once: on PostgreSQL each claims versions with FOR UPDATE SKIP
     LOCKED, a batch per transaction (BATCH versions, doubling up to MAX_BATCH while claims come back
     full), and `claim_while()`, when given, is asked before each claim; on SQLite the write lock
-    serializes them and a version found `done` under the lock is not run again.
+    serializes them and a version found `done` under the lock is not run again. `tick()`, when given, is
+    called before each claim (each version on SQLite): a long backlog keeps the caller's heartbeat fresh.
     """
     counts: dict[str, int] = {}
     steps = _steps(steps)
@@ -387,7 +389,7 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
         claiming = _skip_locked(session)
     if claiming:
         size = BATCH
-        while (claim_while is None or claim_while()) and \
+        while (tick is None or tick() or True) and (claim_while is None or claim_while()) and \
                 (batch := claim_batch(app, older_than=older_than, steps=steps, size=size)):
             for state, n in batch.items():
                 counts[state] = counts.get(state, 0) + n
@@ -402,6 +404,8 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
             return counts
         progressed = False
         for version_id in ids:
+            if tick is not None:
+                tick()
             state = _process(app, version_id, steps, force=False, found_done="skipped")
             if state != "skipped":     # "skipped": another processor did it meanwhile
                 counts[state] = counts.get(state, 0) + 1
@@ -445,9 +449,9 @@ def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callabl
                     counts = isolate_failures(app)
                     isolate = False
                 elif when_quiet is not None:
-                    counts = _drain_while_quiet(app, when_quiet, keep_going)
+                    counts = _drain_while_quiet(app, when_quiet, keep_going, tick=heartbeat.beat)
                 else:
-                    counts = process_pending(app, older_than=older_than)
+                    counts = process_pending(app, older_than=older_than, tick=heartbeat.beat)
                 heartbeat.beat(processed=counts.get("done", 0) + counts.get("failed", 0))
                 retry.succeeded()
             except Exception as exc:  # noqa: BLE001 — never leave the loop: back off and try again
@@ -492,9 +496,10 @@ def backlog_is_quiet(app: Flask, seconds: float) -> bool:
     return newest is not None and newest < utcnow() - timedelta(seconds=seconds)
 
 
-def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool]) -> dict[str, int]:
+def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool],
+                       tick: Callable[[], object] | None = None) -> dict[str, int]:
     """The drain helper's turn: claim batches (as `process_pending` does) while the backlog is quiet."""
     with get_db(app).sessionmaker() as session:
         if not _skip_locked(session):
             return {}   # SQLite: one writer at a time, a helper cannot help
-    return process_pending(app, claim_while=lambda: keep_going() and backlog_is_quiet(app, seconds))
+    return process_pending(app, claim_while=lambda: keep_going() and backlog_is_quiet(app, seconds), tick=tick)

@@ -268,3 +268,26 @@ def test_web_workers_sweep_versions_left_pending(app, collect, world, db_session
         stop.set()
         sweeper.join(10)
     assert not sweeper.is_alive()
+
+
+def test_a_long_backlog_keeps_the_processor_heartbeat_fresh(app, collect, world, db_session, monkeypatch, no_sleep):
+    """One pass over a big backlog may take minutes: the heartbeat is renewed between claims (between
+    versions on SQLite), or /healthz would call a busy processor dead."""
+    from server.heartbeats import Heartbeat
+    app.config.update(PROCESS_INLINE=False, HEARTBEAT_SECONDS=0)
+    iids = _submit(collect, world, 8)
+    monkeypatch.setattr(ingest.plugins, "processing_steps", lambda: [ok_step])
+    monkeypatch.setattr(ingest, "BATCH", 2)
+    monkeypatch.setattr(ingest, "MAX_BATCH", 2)
+    written: list[str] = []
+    real = Heartbeat.beat
+
+    def beat(self, **kwargs):  # noqa: ANN001, ANN003, ANN202
+        if real(self, **kwargs):
+            written.append(_states(db_session, iids[-1:])[iids[-1]])
+        return True
+    monkeypatch.setattr(Heartbeat, "beat", beat)
+    ingest.follow_pending(app, keep_going=_passes(1))
+    assert _states(db_session, iids) == {iid: "done" for iid in iids}
+    # beats while the backlog was still being worked on, not only before and after the pass
+    assert written.count("pending") >= 4, written
