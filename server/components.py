@@ -11,11 +11,13 @@ MODEL_MODULES = (
     "server.jobs",
     "server.exporting",
     "server.policies",
+    "server.heartbeats",
 )
 
 # Flask blueprints, registered in this order.
 BLUEPRINTS = (
     "server.health:bp",
+    "server.metrics:bp",
     "server.openrosa.views:bp",
     "server.api:bp",
     "server.exporting:bp",

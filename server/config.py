@@ -33,6 +33,18 @@ def _opt_str(value: Any) -> str | None:
     return text or None
 
 
+def _roles(value: Any) -> str | None:
+    """Comma-separated background roles `/healthz` requires (see server/health.py)."""
+    text = _opt_str(value)
+    if text is None:
+        return None
+    roles = [r.strip() for r in text.split(",") if r.strip()]
+    unknown = [r for r in roles if r not in ("processor", "job_worker")]
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(unknown)}; use processor, job_worker")
+    return ",".join(roles) or None
+
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -70,6 +82,28 @@ SETTINGS: tuple[Setting, ...] = (
             "uploads is cleared on every core without slowing the acknowledgements. 0: none.", int),
     Setting("JOB_WORKERS", 1, "`shoudi serve`: background job processes (`shoudi worker`: exports, re-scoring, "
             "department data comparison). 0: run `shoudi worker` yourself (e.g. on another machine).", int),
+    Setting("RETRY_MAX_SECONDS", 30.0, "Background loops (processors, drain helpers, job workers, the pending "
+            "sweep) never stop on a database outage: they retry with a back-off doubling from 0.5 s up to this "
+            "many seconds, logging the outage once when it starts and once when it ends.", float),
+    Setting("RESTART_LIMIT", 10, "`shoudi serve`: restarts of one child process (processor, drain helper, job "
+            "worker) allowed within 10 minutes, with a back-off doubling from 1 s up to 60 s; past it the "
+            "child stays down (logged, and `/healthz` answers 503). 0: never restart.", int),
+    Setting("HEARTBEAT_SECONDS", 10.0, "How often each background process renews its liveness row in the "
+            "database (read by `/healthz` and `/metrics` on every node).", float),
+    Setting("HEALTH_STALE_SECONDS", 60.0, "`/healthz`: a background process whose heartbeat is older than this "
+            "counts as dead.", float),
+    Setting("HEALTH_PENDING_SECONDS", 600.0, "`/healthz`: answer 503 when the oldest submission still waiting "
+            "for processing was received longer ago than this.", float),
+    Setting("HEALTH_JOB_WAIT_SECONDS", 900.0, "`/healthz`: answer 503 when a queued background job has waited "
+            "longer than this for a worker.", float),
+    Setting("HEALTH_EXPECT", None, "`/healthz`: background roles that must have a live process, comma-separated "
+            "(`processor`, `job_worker`). Default: those this node's `shoudi serve` starts (a node serving "
+            "only the web lists here what other nodes run).", _roles),
+    Setting("METRICS_TOKEN", None, "Bearer token a Prometheus scraper sends to `/metrics` "
+            "(`Authorization: Bearer …`). Unset: `/metrics` answers only clients on the loopback address.",
+            _opt_str),
+    Setting("TMP_GRACE_SECONDS", 3600.0, "Partial uploads left in `<DATA_DIR>/blobs/tmp` by a crash are deleted "
+            "at start once unmodified for this long.", float),
     Setting("DB_POOL_SIZE", 5, "Database connection pool size per worker process (PostgreSQL).", int),
     Setting("CALENDAR_FILE", None, "Working-day calendar JSON (public holidays, adjusted working days) for "
             "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),

@@ -5,11 +5,15 @@ Domain code raises `ApiError` (or werkzeug HTTP exceptions); it never builds err
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("shoudi.errors")
+
+OUTAGE_LOG_SECONDS = 10
+_outage_logged = [0.0]   # monotonic time of this process's last "database unavailable" line
 
 OPENROSA_BLUEPRINTS = {"openrosa", "openrosa_entities"}  # the latter: server/register/openrosa_entities.py
 
@@ -70,5 +74,15 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
+        from server.resilience import describe, is_outage
+        if is_outage(exc):
+            # Nothing was acknowledged: the client retries (Collect keeps the form as unsent).
+            now = time.monotonic()
+            if now - _outage_logged[0] > OUTAGE_LOG_SECONDS:
+                _outage_logged[0] = now
+                log.warning("database unavailable: %s on %s %s answered 503 (%s; logged at most every %d s)",
+                            type(exc).__name__, request.method, request.endpoint, describe(exc), OUTAGE_LOG_SECONDS)
+            return render(503, "数据库暂时不可用，请稍后重试。The database is temporarily unavailable; please retry.",
+                          code="database_unavailable", headers=[("Retry-After", "10")])
         log.exception("unhandled %s on %s %s", type(exc).__name__, request.method, request.endpoint)
         return render(500, "服务器内部错误。Internal server error.")

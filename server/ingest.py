@@ -27,6 +27,7 @@ from server import plugins
 from server.bulk import update_rows
 from server.db import begin_write, get_db
 from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
+from server.resilience import Retry, describe, is_outage
 from server.storage import BlobStore, get_blobs
 from server.submissions.intake import instance_xml
 
@@ -269,6 +270,8 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
                 step(ctx)
             session.flush()
         except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
+            if is_outage(exc):
+                raise   # the database went away: the version stays pending, the loop retries
             savepoint.rollback()
             if isinstance(exc, DBAPIError) and type(exc.orig).__name__ in ("DeadlockDetected", "LockNotAvailable"):
                 log.info("processing deferred: version=%s step=%s lost a lock race", version_id, name)
@@ -322,6 +325,8 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
             with app.app_context():
                 step(ctx)
         except Exception as exc:  # noqa: BLE001 — any failure is recorded, never raised to the client
+            if is_outage(exc):
+                raise   # the database went away: the version stays pending, the caller retries
             session.rollback()
             entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
                             "ms": round((time.perf_counter() - started) * 1000, 1)})
@@ -374,13 +379,15 @@ def failed_ids(app: Flask, limit: int = 100_000) -> list[int]:
 
 def process_pending(app: Flask, *, older_than: timedelta | None = None,
                     steps: Iterable[Step] | None = None,
-                    claim_while: Callable[[], bool] | None = None) -> dict[str, int]:
+                    claim_while: Callable[[], bool] | None = None,
+                    tick: Callable[[], object] | None = None) -> dict[str, int]:
     """Process every pending version; returns counts by resulting state.
 
     Several processors may run this at once: on PostgreSQL each claims versions with FOR UPDATE SKIP
     LOCKED, a batch per transaction (BATCH versions, doubling up to MAX_BATCH while claims come back
     full), and `claim_while()`, when given, is asked before each claim; on SQLite the write lock
-    serializes them and a version found `done` under the lock is not run again.
+    serializes them and a version found `done` under the lock is not run again. `tick()`, when given, is
+    called before each claim (each version on SQLite): a long backlog keeps the caller's heartbeat fresh.
     """
     counts: dict[str, int] = {}
     steps = _steps(steps)
@@ -388,7 +395,7 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
         claiming = _skip_locked(session)
     if claiming:
         size = BATCH
-        while (claim_while is None or claim_while()) and \
+        while (tick is None or tick() or True) and (claim_while is None or claim_while()) and \
                 (batch := claim_batch(app, older_than=older_than, steps=steps, size=size)):
             for state, n in batch.items():
                 counts[state] = counts.get(state, 0) + n
@@ -403,6 +410,8 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
             return counts
         progressed = False
         for version_id in ids:
+            if tick is not None:
+                tick()
             state = _process(app, version_id, steps, force=False, found_done="skipped")
             if state != "skipped":     # "skipped": another processor did it meanwhile
                 counts[state] = counts.get(state, 0) + 1
@@ -425,17 +434,61 @@ def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callabl
     waiting and no submission has arrived for that long, i.e. after a burst of uploads, so it never
     takes CPU from the acknowledgements while uploads come in; the main processor, working meanwhile,
     and the helper then clear the backlog on both cores.
+
+    Faults never end the loop: a database outage is retried with back-off (server/resilience.py), and
+    an error outside the steps (a version the batch cannot even load) makes the next pass run the oldest
+    pending versions one by one, recording the one that fails as `failed` (`isolate_failures`).
+    The loop renews its heartbeat row (server/heartbeats.py) every HEARTBEAT_SECONDS.
     """
+    from server.heartbeats import Heartbeat
+
     warm_up()
-    while keep_going():
-        if when_quiet is not None:
-            counts = _drain_while_quiet(app, when_quiet, keep_going)
-        else:
-            counts = process_pending(app, older_than=older_than)
-        if counts:
-            log.info("processed: %s", counts)
-        else:
-            time.sleep(poll_seconds if when_quiet is None else min(poll_seconds, when_quiet))
+    role = "processor" if when_quiet is None else "drain_helper"
+    retry = Retry(role, log, cap=app.config["RETRY_MAX_SECONDS"])
+    heartbeat = Heartbeat(get_db(app).sessionmaker, role, every=app.config["HEARTBEAT_SECONDS"])
+    isolate = False
+    try:
+        while keep_going():
+            try:
+                heartbeat.beat()
+                if isolate:
+                    counts = isolate_failures(app)
+                    isolate = False
+                elif when_quiet is not None:
+                    counts = _drain_while_quiet(app, when_quiet, keep_going, tick=heartbeat.beat)
+                else:
+                    counts = process_pending(app, older_than=older_than, tick=heartbeat.beat)
+                heartbeat.beat(processed=counts.get("done", 0) + counts.get("failed", 0))
+                retry.succeeded()
+            except Exception as exc:  # noqa: BLE001 — never leave the loop: back off and try again
+                isolate = not is_outage(exc)
+                time.sleep(retry.failed(exc))
+                continue
+            if counts:
+                log.info("processed: %s", counts)
+            else:
+                time.sleep(poll_seconds if when_quiet is None else min(poll_seconds, when_quiet))
+    finally:
+        heartbeat.remove()
+
+
+def isolate_failures(app: Flask, *, steps: Iterable[Step] | None = None, limit: int = MAX_BATCH) -> dict[str, int]:
+    """After a batch failed outside its steps: run the oldest pending versions one at a time; a version
+    whose run raises anything but an outage is recorded `failed` (retry with `shoudi reprocess`), so one
+    bad record never holds up the others."""
+    counts: dict[str, int] = {}
+    steps = _steps(steps)
+    for version_id in pending_ids(app, limit=limit):
+        try:
+            state = _process(app, version_id, steps, force=False, found_done="skipped")
+        except Exception as exc:  # noqa: BLE001
+            if is_outage(exc):
+                raise
+            log.warning("processing failed outside its steps: version=%s %s", version_id, describe(exc))
+            _record_failure(app, version_id, "processing", exc, [])
+            state = "failed"
+        counts[state] = counts.get(state, 0) + 1
+    return counts
 
 
 _NEWEST_PENDING = select(SubmissionVersion.received_at).where(
@@ -449,9 +502,10 @@ def backlog_is_quiet(app: Flask, seconds: float) -> bool:
     return newest is not None and newest < utcnow() - timedelta(seconds=seconds)
 
 
-def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool]) -> dict[str, int]:
+def _drain_while_quiet(app: Flask, seconds: float, keep_going: Callable[[], bool],
+                       tick: Callable[[], object] | None = None) -> dict[str, int]:
     """The drain helper's turn: claim batches (as `process_pending` does) while the backlog is quiet."""
     with get_db(app).sessionmaker() as session:
         if not _skip_locked(session):
             return {}   # SQLite: one writer at a time, a helper cannot help
-    return process_pending(app, claim_while=lambda: keep_going() and backlog_is_quiet(app, seconds))
+    return process_pending(app, claim_while=lambda: keep_going() and backlog_is_quiet(app, seconds), tick=tick)

@@ -142,29 +142,58 @@ def claim_next(session: Session, worker: str) -> int | None:
     return None
 
 
-def run_job(app, job_id: int) -> Job:  # noqa: ANN001
-    """Run one claimed job to completion, recording result or error."""
+def run_job(app, job_id: int, heartbeat=None) -> Job:  # noqa: ANN001
+    """Run one claimed job to completion, recording result or error.
+
+    A job cut short by a database outage goes back to the queue (it runs again once the database is
+    back) instead of being marked failed; the final state is written with back-off until it is stored.
+    `heartbeat` (server/heartbeats.Heartbeat): kept beating, with the job's own heartbeat, while it runs.
+    """
+    from contextlib import nullcontext
+
     from server.db import get_db
+    from server.resilience import Retry, is_outage
 
     maker = get_db(app).sessionmaker
     with maker() as session:
         job = session.get(Job, job_id)
         kind, params = job.kind, dict(job.params or {})
     ctx = JobContext(app, job_id, params, maker)
+
+    def touch(session: Session) -> None:
+        session.execute(update(Job).where(Job.id == job_id, Job.state == "running").values(heartbeat_at=utcnow()))
+
+    busy = heartbeat.busy(touch) if heartbeat is not None else nullcontext()
     try:
-        with app.app_context():
+        with busy, app.app_context():
             result = _handler(kind)(ctx)
         values = {"state": "done", "result": result, "error": None}
     except Exception as exc:  # a failing job is recorded, never crashes the worker
-        log.error("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
-        values = {"state": "failed", "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"}
-    with maker() as session:
-        session.execute(update(Job).where(Job.id == job_id).values(finished_at=utcnow(), **values))
-        session.commit()
-        return session.get(Job, job_id)
+        if is_outage(exc):
+            log.warning("job %s (%s) interrupted by a database outage; queued again", job_id, kind)
+            values = {"state": "queued", "worker": None}
+        else:
+            log.error("job %s (%s) failed: %s", job_id, kind, type(exc).__name__)
+            values = {"state": "failed",
+                      "error": f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"}
+    if values["state"] != "queued":
+        values["finished_at"] = utcnow()
+    retry = Retry(f"job {job_id} result", log, cap=app.config.get("RETRY_MAX_SECONDS", 30.0))
+    while True:
+        try:
+            with maker() as session:
+                session.execute(update(Job).where(Job.id == job_id).values(**values))
+                session.commit()
+                job = session.get(Job, job_id)
+            retry.succeeded()
+            return job
+        except Exception as exc:  # noqa: BLE001
+            if not is_outage(exc):
+                raise
+            time.sleep(retry.failed(exc))
 
 
-def run_pending(app, worker: str | None = None, limit: int | None = None) -> int:  # noqa: ANN001
+def run_pending(app, worker: str | None = None, limit: int | None = None, heartbeat=None) -> int:  # noqa: ANN001
     """Run queued jobs until none is left (or ``limit``); returns how many ran."""
     from server.db import get_db
 
@@ -176,19 +205,39 @@ def run_pending(app, worker: str | None = None, limit: int | None = None) -> int
             job_id = claim_next(session, worker)
         if job_id is None:
             return count
-        run_job(app, job_id)
+        run_job(app, job_id, heartbeat)
         count += 1
+        if heartbeat is not None:
+            heartbeat.beat(processed=1)
     return count
 
 
-def run_worker(app, poll_seconds: float = 2.0, once: bool = False) -> None:  # noqa: ANN001
-    """The worker loop behind ``shoudi worker``."""
-    while True:
-        ran = run_pending(app)
-        if once:
-            return
-        if not ran:
-            time.sleep(poll_seconds)
+def run_worker(app, poll_seconds: float = 2.0, once: bool = False,  # noqa: ANN001
+               keep_going: Callable[[], bool] = lambda: True) -> None:
+    """The worker loop behind ``shoudi worker``: never ends on a database outage or a failing job; it
+    retries with back-off (server/resilience.py) and renews its heartbeat row (server/heartbeats.py)."""
+    from server.db import get_db
+    from server.heartbeats import Heartbeat
+    from server.resilience import Retry
+
+    if once:
+        run_pending(app)
+        return
+    retry = Retry("job worker", log, cap=app.config["RETRY_MAX_SECONDS"])
+    heartbeat = Heartbeat(get_db(app).sessionmaker, "job_worker", every=app.config["HEARTBEAT_SECONDS"])
+    try:
+        while keep_going():
+            try:
+                heartbeat.beat()
+                ran = run_pending(app, heartbeat=heartbeat)
+                retry.succeeded()
+            except Exception as exc:  # noqa: BLE001 — back off and try again, never exit
+                time.sleep(retry.failed(exc))
+                continue
+            if not ran:
+                time.sleep(poll_seconds)
+    finally:
+        heartbeat.remove()
 
 
 @click.command("worker")

@@ -44,8 +44,10 @@ class Processor:
                 return
             try:
                 process_version(self.app, version_id)
-            except Exception:  # noqa: BLE001 — the version stays pending; the sweep retries it
-                log.exception("processing crashed for version %s; left pending", version_id)
+            except Exception as exc:  # noqa: BLE001 — the version stays pending; the sweep retries it
+                from server.resilience import describe
+                log.warning("processing interrupted for version %s (%s); left pending for the sweep",
+                            version_id, describe(exc))
 
 
 def start(app: Flask) -> Processor:

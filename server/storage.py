@@ -120,6 +120,22 @@ class BlobStore:
             self._publish(tmp, directory, final)
         return StoredBlob(digest, md5_hash.hexdigest() if md5_hash is not None else None, size)
 
+    def sweep_tmp(self, older_than: float) -> int:
+        """Delete temp files (partial uploads a crash left behind) unmodified for `older_than` seconds;
+        returns how many. A write in progress touches its file, so it is never taken."""
+        import time
+        cutoff = time.time() - older_than
+        removed = 0
+        with os.scandir(self._tmp_str) as entries:
+            for entry in entries:
+                try:
+                    if entry.is_file(follow_symlinks=False) and entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+                except FileNotFoundError:   # another process swept it first
+                    continue
+        return removed
+
     def _location(self, sha: str) -> tuple[str, str]:
         """(directory, file) of a blob: `ab/<sha256>`."""
         directory = f"{self._root_str}/{sha[:2]}"

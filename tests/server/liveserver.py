@@ -37,22 +37,28 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, env: dict[str, str], data: Path, *, workers: int = 1, threads: int = 4) -> None:
-        self.env, self.data, self.workers, self.threads = env, data, workers, threads
+    def __init__(self, env: dict[str, str], data: Path, *, workers: int = 1, threads: int = 4,
+                 log: Path | None = None) -> None:
+        """`log`: write the server's output to this file (default: a pipe read only if it dies at start)."""
+        self.env, self.data, self.workers, self.threads, self.log = env, data, workers, threads, log
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "LiveServer":
+        output = open(self.log, "ab") if self.log is not None else subprocess.PIPE
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--data-dir", str(self.data), "--host", "127.0.0.1",
              "--port", str(self.port), "--workers", str(self.workers), "--threads", str(self.threads)],
-            env=_env(self.env), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            env=_env(self.env), cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
             start_new_session=True)
+        if self.log is not None:
+            output.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise AssertionError("server exited:\n" + self.proc.stdout.read().decode(errors="replace"))
+                text = (self.log.read_bytes() if self.log is not None else self.proc.stdout.read())
+                raise AssertionError("server exited:\n" + text.decode(errors="replace"))
             try:
                 if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
                     return self

@@ -277,18 +277,12 @@ def test_a_drain_helper_does_nothing_on_sqlite(app, collect, world, db_session, 
     assert _version(db_session, iid).processing_state == "pending"
 
 
-def test_serve_starts_drain_helpers_after_the_processors(monkeypatch):
+def test_serve_starts_drain_helpers_after_the_processors():
     from server import serve
-    started: list[list[str]] = []
-
-    class FakePopen:
-        def __init__(self, command, preexec_fn=None):  # noqa: ANN001
-            started.append(command)
-    monkeypatch.setattr(serve.subprocess, "Popen", FakePopen)
-    serve._start_processors(1, "/data", helpers=1)
-    assert [c[3:] for c in started] == [
-        ["reprocess", "--pending", "--follow", "--data-dir", "/data"],
-        ["reprocess", "--pending", "--follow", "--data-dir", "/data", "--when-quiet", "0.25"]]
-    started.clear()
-    serve._start_processors(0, "/data", helpers=1)   # PROCESSORS=0: the web workers process; no helper
-    assert started == []
+    children = serve._children(1, 1, "/data", helpers=1)
+    assert [(c.role, c.command[3:]) for c in children] == [
+        ("processor", ["reprocess", "--pending", "--follow", "--data-dir", "/data"]),
+        ("drain helper", ["reprocess", "--pending", "--follow", "--data-dir", "/data", "--when-quiet", "0.25"]),
+        ("job worker", ["worker", "--data-dir", "/data"])]
+    # PROCESSORS=0: the web workers process; no helper
+    assert [c.role for c in serve._children(0, 0, "/data", helpers=1)] == []
