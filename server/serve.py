@@ -129,6 +129,9 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
         "limit_request_field_size": 16384,
         "control_socket_disable": True,   # no socket in $HOME; several servers may run side by side
     }
+    from server.config import load_settings
+    from server.transport import gunicorn_options
+    options.update(gunicorn_options(load_settings(app_config)))  # X-Forwarded-Proto only from our proxies
     if sweep:
         options["post_worker_init"] = _worker_started
         options["worker_exit"] = _worker_exit
