@@ -495,6 +495,12 @@ def batches_command(data_dir, region, limit):  # noqa: ANN001
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/exports")
 
 
+@bp.before_request
+def _password_change_first() -> None:
+    from server.api.auth import enforce_password_change
+    enforce_password_change()
+
+
 @bp.after_request
 def _no_store_and_frame_protection(response):  # noqa: ANN001, ANN202
     """Exports carry personal data: never stored by a cache. The printable notice page (HTML) may not

@@ -5,6 +5,12 @@ from flask import Blueprint, current_app, g
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
+@bp.before_request
+def _password_change_first() -> None:
+    from .auth import enforce_password_change
+    enforce_password_change()
+
+
 @bp.after_request
 def _personal_data(response):  # noqa: ANN001, ANN202
     """Every API response may carry personal data: never stored by a cache; and for the roles that do

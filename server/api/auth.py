@@ -90,15 +90,30 @@ def authenticated_user() -> User | None:
     return user
 
 
+def _password_change_required() -> ApiError:
+    return ApiError(403, "请先修改初始密码（POST /api/v1/me/password）。"
+                         "Change your initial password first (POST /api/v1/me/password).",
+                    code="auth.password_change_required")
+
+
+def enforce_password_change() -> None:
+    """before_request of the API and exports: a user whose password must be changed may do nothing
+    else, whatever the endpoint checks first."""
+    try:
+        user = authenticated_user()
+    except ApiError:
+        return                    # the view answers for a bad token
+    if user is not None and user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        raise _password_change_required()
+
+
 def current_user() -> User:
     """The authenticated user of this request, or 401; 403 while the password must be changed."""
     user = authenticated_user()
     if user is None:
         raise ApiError(401, "请登录。Authentication required.", code="auth.required")
     if user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
-        raise ApiError(403, "请先修改初始密码（POST /api/v1/me/password）。"
-                            "Change your initial password first (POST /api/v1/me/password).",
-                       code="auth.password_change_required")
+        raise _password_change_required()
     return user
 
 
