@@ -185,16 +185,17 @@ def _uri_matches(uri: str) -> bool:
     return path in (request.path, request.script_root + request.path)
 
 
-def _write_now(session: Session, statement) -> int:  # noqa: ANN001
-    """Run one write statement and make it durable before the request goes on (its own transaction;
-    as is in PostgreSQL autocommit mode); returns the row count."""
+def _write_now(session: Session, statement) -> bool:  # noqa: ANN001
+    """Run one write statement (with RETURNING) and make it durable before the request goes on (its own
+    transaction; as is in PostgreSQL autocommit mode). True when it returned a row (drivers disagree
+    on row counts of INSERT … ON CONFLICT)."""
     if session.in_transaction() and session.get_bind().dialect.name == "postgresql" and \
             session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-        return session.connection().execute(statement).rowcount
+        return session.connection().execute(statement).first() is not None
     begin_write(session)
-    count = session.connection().execute(statement).rowcount
+    wrote = session.connection().execute(statement).first() is not None
     session.commit()
-    return count
+    return wrote
 
 
 def _nonce_used(session: Session, creds: digest.DigestCredentials, nc: int) -> bool:
@@ -208,12 +209,13 @@ def _nonce_used(session: Session, creds: digest.DigestCredentials, nc: int) -> b
     expires = datetime.fromtimestamp(digest.nonce_expiry(creds.nonce), timezone.utc)
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
     if _write_now(session, insert.values(nonce=creds.nonce, last_nc=nc, expires_at=expires)
-                  .on_conflict_do_nothing(index_elements=[table.c.nonce])) == 1:
+                  .on_conflict_do_nothing(index_elements=[table.c.nonce]).returning(table.c.nonce)):
         if secrets.randbelow(100) == 0:   # housekeeping: forget expired nonces
-            _write_now(session, delete(table).where(table.c.expires_at < utcnow() - timedelta(minutes=5)))
+            _write_now(session, delete(table).where(table.c.expires_at < utcnow() - timedelta(minutes=5))
+                       .returning(table.c.nonce))
         return True
     return _write_now(session, update(table).where(table.c.nonce == creds.nonce, table.c.last_nc < nc)
-                      .values(last_nc=nc)) == 1
+                      .values(last_nc=nc).returning(table.c.nonce))
 
 
 def _refuse_login(session: Session, username: str | None) -> ApiError:
