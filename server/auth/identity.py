@@ -206,16 +206,19 @@ def _nonce_used(session: Session, creds: digest.DigestCredentials, nc: int) -> b
     from sqlalchemy.dialects import postgresql, sqlite
 
     table = DigestNonce.__table__
+    # The usual case first (Collect reuses its nonce with nc + 1): one UPDATE; a first use: one INSERT.
+    if _write_now(session, update(table).where(table.c.nonce == creds.nonce, table.c.last_nc < nc)
+                  .values(last_nc=nc).returning(table.c.nonce)):
+        return True
     expires = datetime.fromtimestamp(digest.nonce_expiry(creds.nonce), timezone.utc)
     insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
-    if _write_now(session, insert.values(nonce=creds.nonce, last_nc=nc, expires_at=expires)
-                  .on_conflict_do_nothing(index_elements=[table.c.nonce]).returning(table.c.nonce)):
-        if secrets.randbelow(100) == 0:   # housekeeping: forget expired nonces
-            _write_now(session, delete(table).where(table.c.expires_at < utcnow() - timedelta(minutes=5))
-                       .returning(table.c.nonce))
-        return True
-    return _write_now(session, update(table).where(table.c.nonce == creds.nonce, table.c.last_nc < nc)
-                      .values(last_nc=nc).returning(table.c.nonce))
+    if not _write_now(session, insert.values(nonce=creds.nonce, last_nc=nc, expires_at=expires)
+                      .on_conflict_do_nothing(index_elements=[table.c.nonce]).returning(table.c.nonce)):
+        return False          # known nonce, count not higher: a replay (or a lost race of two first uses)
+    if secrets.randbelow(100) == 0:   # housekeeping: forget expired nonces
+        _write_now(session, delete(table).where(table.c.expires_at < utcnow() - timedelta(minutes=5))
+                   .returning(table.c.nonce))
+    return True
 
 
 def _refuse_login(session: Session, username: str | None) -> ApiError:

@@ -117,7 +117,7 @@ def unlock(session: Session, *, username: str | None = None, address: str | None
     return done
 
 
-def locks(session: Session) -> list[Locked | tuple]:
+def locks(session: Session) -> list[tuple[str, str, datetime]]:
     """(scope, key, locked_until) of every lock in force, for the console and CLI."""
     now = utcnow()
     return [(scope, key, until) for scope, key, until in
