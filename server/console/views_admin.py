@@ -146,8 +146,10 @@ def reset_user_password(user_id: int):  # noqa: ANN201
     audit.record(session, "user.password", actor=access.console_user(), entity_type="user", entity_id=target.id,
                  after={"via": "console", "by": "admin", "must_change": True})
     session.commit()
-    flash(t("users.reset_done", username=target.username, password=password), "ok")
-    return redirect(url_for("console.users"))
+    # shown on this response only: a flash would carry the password in the (signed, not encrypted) cookie
+    from flask import g
+    g.reset_notice = t("users.reset_done", username=target.username, password=password)
+    return users()
 
 
 @bp.post("/users/<int:user_id>/regions")

@@ -209,3 +209,16 @@ def test_demo_staff_must_change_their_password_the_collector_not(app, db_session
     for line in (__import__("pathlib").Path(app.config["DATA_DIR"]) / "demo-credentials.txt").read_text().splitlines():
         username, _role, password = line.split("\t")
         check_strength(password, username)
+
+
+def test_console_reset_shows_the_temporary_password_once_never_in_the_cookie(app, people, db_session):
+    admin = app.test_client()
+    assert _console_post_login(admin, "admin", PASSWORD).status_code == 302
+    uid = people.users["village"].id
+    page = admin.post(f"/console/users/{uid}/password", data={"csrf_token": _csrf(admin, "/console/users")})
+    temporary = re.search(r"village 的临时密码：(\w+)", page.get_data(as_text=True)).group(1)
+    cookie = app.session_interface.get_signing_serializer(app).loads(admin.get_cookie("session").value)
+    assert temporary not in repr(cookie)
+    db_session.expire_all()
+    assert db_session.get(User, uid).must_change_password is True
+    assert _api_login(app.test_client(), "village", temporary).get_json()["must_change_password"] is True
