@@ -35,3 +35,36 @@ def mask_account(account: str | None) -> str:
         return ""
     a = account.replace(" ", "")
     return "*" * max(len(a) - 4, 0) + a[-4:]
+
+
+def _kind(key: str) -> str | None:
+    """Which personal number a field holds, by its name (record paths and wire names alike)."""
+    k = key.lower()
+    if k == "id_number" or k.endswith("_id_number") or k in ("id_card", "idcard", "证件号码"):
+        return "id"
+    if k == "phone" or k.endswith("_phone") or k in ("mobile", "telephone"):
+        return "phone"
+    if k in ("bank_account", "bank_card", "account_number") or k.endswith(("_bank_account", "_bank_card")):
+        return "account"
+    return None
+
+
+_MASKERS = {"id": mask_id, "phone": mask_phone, "account": mask_account}
+
+
+def mask_personal(value):  # noqa: ANN001, ANN201
+    """A copy of a JSON-like value (dicts, lists, scalars) with every 证件号码, phone and bank number
+    masked, found by field name at any depth (a household record, its members, a version, a wire
+    object). Used for the roles that do not see personal data in full (server.roles)."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            kind = _kind(key) if isinstance(key, str) else None
+            if kind is not None and isinstance(item, (str, int)) and not isinstance(item, bool):
+                out[key] = _MASKERS[kind](str(item))
+            else:
+                out[key] = mask_personal(item)
+        return out
+    if isinstance(value, list):
+        return [mask_personal(item) for item in value]
+    return value

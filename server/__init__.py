@@ -22,9 +22,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     # Bodies are streamed to temporary files by werkzeug; never hold a whole part in memory.
     app.config["MAX_FORM_MEMORY_SIZE"] = 1_000_000
 
-    if settings["TRUST_PROXY"]:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_prefix=1)  # type: ignore[method-assign]
+    from server import transport
+    transport.init_app(app)     # X-Forwarded-* only from TRUSTED_PROXIES; Secure cookies + HSTS over HTTPS
 
     plugins.load_models()
     logs.init_app(app)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from server.auth import passwords, tokens
 from server.models import AppToken, Project, Region, User, UserRegion, utcnow
@@ -20,7 +20,7 @@ class AccountError(ValueError):
 
 
 def create_user(session: Session, app: Flask, username: str, *, role: str, password: str | None,
-                region_codes: list[str], display_name: str = "") -> User:
+                region_codes: list[str], display_name: str = "", must_change: bool = False) -> User:
     if not USERNAME_RE.match(username):
         raise AccountError("用户名只能包含字母、数字和 _.@- / username may only contain letters, digits and _.@-")
     if role not in ROLE_CODES:
@@ -32,7 +32,10 @@ def create_user(session: Session, app: Flask, username: str, *, role: str, passw
     _check_regions(session, role, region_codes)
     user = User(username=username, role=role, display_name=display_name, active=True, created_at=utcnow())
     if password is not None:
-        set_password(app, user, password)
+        set_password(app, user, password, must_change=must_change)
+    elif role != "collector":
+        raise AccountError("工作人员账号需要密码（采集员可只用设备令牌）/ staff accounts need a password "
+                           "(collectors may use a device token only)")
     user.regions = [UserRegion(region_code=c) for c in dict.fromkeys(region_codes)]
     session.add(user)
     session.flush()
@@ -49,10 +52,31 @@ def _check_regions(session: Session, role: str, codes: list[str]) -> None:
                                f"not the {region.level} {code}")
 
 
-def set_password(app: Flask, user: User, password: str) -> None:
-    passwords.check_strength(password)
+def set_password(app: Flask, user: User, password: str, *, must_change: bool = False) -> None:
+    """Set a password that meets the policy. Every console and API session of the user ends;
+    `must_change` (demo and admin-reset passwords) makes the console and API accept nothing but a
+    password change until the user picks their own."""
+    passwords.check_strength(password, user.username)
     user.password_hash = passwords.hash_password(password)
     user.digest_ha1 = passwords.digest_ha1(user.username, app.config["AUTH_REALM"], password)
+    user.must_change_password = must_change
+    user.password_changed_at = utcnow()
+    session = object_session(user)
+    if session is not None and user.id is not None:
+        from server.auth.sessions import revoke_all
+        revoke_all(session, user.id)
+
+
+def disable_user(session: Session, user: User) -> bool:
+    """Disable a user: logins, sessions, bearer tokens and device tokens stop at once. False when the
+    user was disabled already."""
+    from server.auth.sessions import revoke_all
+
+    if not user.active:
+        return False
+    user.active = False
+    revoke_all(session, user.id)
+    return True
 
 
 def bind_regions(session: Session, user: User, codes: list[str]) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import secrets
 from datetime import date
 from importlib import resources
 from pathlib import Path
@@ -14,6 +13,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from server.accounts import create_project, create_user, get_user
+from server.auth.passwords import generate_password
 from server.db import get_db, session_scope
 from server.migrate import current_revision, upgrade
 from server.models import Project, Region, User
@@ -123,7 +123,8 @@ def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = 
 def seed_demo(app: Flask, *, echo: Echo = print) -> None:
     """A demo county under Inner Mongolia (codes 150121…), a project, one user per role.
 
-    Passwords are random, printed once and kept in `<DATA_DIR>/demo-credentials.txt` (mode 0600).
+    Passwords are random, printed once and kept in `<DATA_DIR>/demo-credentials.txt` (mode 0600); staff
+    change theirs at the first login.
     """
     villages = _demo_villages()
     with session_scope(app) as session:
@@ -148,9 +149,13 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
         for username, role, level in DEMO_USERS:
             if session.scalars(select(User).where(User.username == username)).first() is not None:
                 continue
-            password = secrets.token_urlsafe(9)
+            # A generated password that meets the policy. Staff must change theirs at the first console or
+            # API login; the collector's is not flagged: it goes into Collect's settings (Digest), where
+            # no password can be changed (OpenRosa routes never ask for a change; see docs/security.md).
+            password = generate_password()
             create_user(session, app, username, role=role, password=password,
-                        region_codes=[where[level]] if level else [], display_name=f"演示 {role}")
+                        region_codes=[where[level]] if level else [], display_name=f"演示 {role}",
+                        must_change=role != "collector")
             created.append((username, role, password))
         get_user(session, "cadre1")
         from server.register.demo import seed_households  # demo households (issue #5)
@@ -174,7 +179,7 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
                 fh.write(f"{username}\t{role}\t{password}\n")
         for username, role, password in created:
             echo(f"  用户 user {username:<10} role {role:<10} password {password}")
-        echo(f"  (also in {path})")
+        echo(f"  (also in {path}; staff change their password at the first login)")
 
 
 def print_demo_access(app: Flask, *, echo: Echo = print, port: int = 8080) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 import click
 from sqlalchemy import select
 
-from server.accounts import (AccountError, bind_regions, create_project, create_user, get_user, revoke_token,
-                             set_password)
+from server.accounts import (AccountError, bind_regions, create_project, create_user, disable_user, get_user,
+                             revoke_token, set_password)
 from server.auth.passwords import WeakPassword
 from server.cli import data_dir_option, make_app
 from server.db import session_scope
 from server.models import AppToken, Project, User
+from server.register import audit
 from server.roles import ROLE_CODES
 
 
@@ -56,14 +57,19 @@ def users_list(data_dir: str | None) -> None:
 @users.command("passwd")
 @click.argument("username")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="Temporary: the user must change it at the next console or API login (a reset).")
 @data_dir_option
-def users_passwd(username: str, password: str, data_dir: str | None) -> None:
-    """Set a user's password."""
+def users_passwd(username: str, password: str, temporary: bool, data_dir: str | None) -> None:
+    """Set a user's password (every console and API session of the user ends)."""
     app = make_app(data_dir)
     try:
         with session_scope(app) as session:
-            set_password(app, get_user(session, username), password)
-        click.echo("密码已更新 password updated")
+            user = get_user(session, username)
+            set_password(app, user, password, must_change=temporary)
+            audit.record(session, "user.password", entity_type="user", entity_id=user.id,
+                         after={"via": "cli", "by": "admin", "must_change": temporary})
+        click.echo("密码已更新 password updated" + ("（首次登录须修改 to be changed at next login）" if temporary else ""))
     except (AccountError, WeakPassword) as exc:
         _fail(exc)
 
@@ -72,14 +78,51 @@ def users_passwd(username: str, password: str, data_dir: str | None) -> None:
 @click.argument("username")
 @data_dir_option
 def users_disable(username: str, data_dir: str | None) -> None:
-    """Disable a user (logins and tokens stop working at once)."""
+    """Disable a user (logins, sessions and tokens stop working at once)."""
     app = make_app(data_dir)
     try:
         with session_scope(app) as session:
-            get_user(session, username).active = False
+            user = get_user(session, username)
+            if disable_user(session, user):
+                audit.record(session, "user.update", entity_type="user", entity_id=user.id,
+                             before={"active": True}, after={"active": False, "via": "cli"})
         click.echo(f"已停用 disabled: {username}")
     except AccountError as exc:
         _fail(exc)
+
+
+@users.command("unlock")
+@click.argument("username", required=False)
+@click.option("--address", default=None, help="Also (or only) lift the lock of this client address.")
+@data_dir_option
+def users_unlock(username: str | None, address: str | None, data_dir: str | None) -> None:
+    """Lift a login lock (too many failed logins) of an account and/or an address; audited."""
+    from server.auth import throttle
+
+    if not username and not address:
+        raise click.UsageError("give a USERNAME and/or --address")
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            user = get_user(session, username) if username else None
+            done = throttle.unlock(session, username=username, address=address)
+            audit.record(session, "user.unlock", entity_type="user" if user else "address",
+                         entity_id=user.id if user else None, after={"unlocked": done, "via": "cli"})
+        click.echo(("已解除锁定 unlocked: " + ", ".join(done)) if done else "没有锁定 nothing was locked")
+    except AccountError as exc:
+        _fail(exc)
+
+
+@users.command("locks")
+@data_dir_option
+def users_locks(data_dir: str | None) -> None:
+    """List login locks in force (account or address, locked until)."""
+    from server.auth import throttle
+
+    app = make_app(data_dir)
+    with session_scope(app, write=False) as session:
+        for scope, key, until in throttle.locks(session):
+            click.echo(f"{scope}\t{key}\t{until.isoformat(timespec='seconds')}")
 
 
 @users.command("bind")

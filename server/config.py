@@ -66,7 +66,23 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("AUTH_REALM", "shoudi", "HTTP Digest realm. Changing it invalidates stored digest credentials "
             "(users must reset their passwords).", _str),
     Setting("BASIC_AUTH_HTTP", False, "Also accept HTTP Basic over plain HTTP (off: Basic only over HTTPS).", _bool),
-    Setting("TRUST_PROXY", False, "Trust X-Forwarded-Proto/-Host/-For from one reverse proxy.", _bool),
+    Setting("TRUST_PROXY", False, "Trust X-Forwarded-Proto/-Host/-For/-Prefix from one reverse proxy, and only "
+            "when the connection comes from one of TRUSTED_PROXIES (elsewhere the headers are ignored, in the "
+            "app and in gunicorn).", _bool),
+    Setting("TRUSTED_PROXIES", "127.0.0.1,::1", "Comma-separated addresses of the reverse proxies whose "
+            "X-Forwarded-* headers are trusted when TRUST_PROXY is on.", _str),
+    Setting("HSTS_SECONDS", 31_536_000, "Strict-Transport-Security max-age sent on responses served over HTTPS "
+            "(0: no header).", int),
+    Setting("SESSION_HOURS", 12, "Lifetime of a console login session, in hours (ended earlier by logout, "
+            "a password change or disabling the user).", int),
+    Setting("LOGIN_MAX_FAILURES", 5, "Failed logins of one account (console, API, Digest, Basic) within "
+            "LOGIN_WINDOW_MINUTES that lock it for LOGIN_LOCK_MINUTES.", int),
+    Setting("LOGIN_ADDRESS_MAX_FAILURES", 50, "Failed logins from one client address within LOGIN_WINDOW_MINUTES "
+            "that lock the address for LOGIN_LOCK_MINUTES (higher than per account: villages share mobile "
+            "carrier addresses).", int),
+    Setting("LOGIN_WINDOW_MINUTES", 15, "Window in which failed logins are counted, in minutes.", int),
+    Setting("LOGIN_LOCK_MINUTES", 15, "How long a lock lasts, in minutes (`shoudi users unlock` or the "
+            "console's user page lift it earlier).", int),
     Setting("PROCESS_INLINE", True, "Process each submission (parse, score, register) right after its 201 "
             "response in the same worker. Off: only `shoudi reprocess --pending` processes.", _bool),
     Setting("FSYNC", True, "fsync every stored blob and its directory before acknowledging. Turn off only "

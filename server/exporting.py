@@ -495,6 +495,33 @@ def batches_command(data_dir, region, limit):  # noqa: ANN001
 bp = Blueprint("exports", __name__, url_prefix="/api/v1/exports")
 
 
+@bp.before_request
+def _password_change_first() -> None:
+    from server.api.auth import enforce_password_change
+    enforce_password_change()
+
+
+@bp.after_request
+def _no_store_and_frame_protection(response):  # noqa: ANN001, ANN202
+    """Exports carry personal data: never stored by a cache. The printable notice page (HTML) may not
+    be framed, runs no script and loads nothing but its own inline style (allowed by its hash)."""
+    response.headers["Cache-Control"] = "no-store"
+    if response.mimetype == "text/html" and not response.direct_passthrough:
+        import base64
+        import hashlib
+        import re
+
+        html = response.get_data(as_text=True)
+        hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(m.encode()).digest()).decode() + "'"
+                          for m in re.findall(r"<style[^>]*>(.*?)</style>", html, flags=re.S))
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'none'; style-src {hashes or chr(39) + 'none' + chr(39)}; img-src 'self' data:; "
+            "font-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+    return response
+
+
 def _api_user_for(kind: str):
     from server.api.auth import current_user
     from server.errors import ApiError

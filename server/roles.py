@@ -17,6 +17,14 @@ ROLES = (
 ROLE_CODES = tuple(code for code, _zh, _en in ROLES)
 ROLE_LABELS = {code: {"zh": zh, "en": en} for code, zh, en in ROLES}
 
+# Roles that see personal data in full (证件号码, phone and bank numbers) — the reviewers who check the
+# documents; every other role gets them masked (exports.masking) on every channel: console, REST API.
+SEES_PERSONAL_DATA = ("township", "county")
+
+
+def sees_personal_data(role: str | None) -> bool:
+    return role in SEES_PERSONAL_DATA
+
 LEVELS = (
     ("province", "省", 2),
     ("city", "市", 4),

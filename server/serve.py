@@ -287,6 +287,8 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
         "limit_request_field_size": 16384,
         "control_socket_disable": True,   # no socket in $HOME; several servers may run side by side
     }
+    from server.transport import gunicorn_options
+    options.update(gunicorn_options(settings))  # X-Forwarded-Proto only from our proxies
 
     def post_worker_init(worker) -> None:  # noqa: ANN001
         if inline:

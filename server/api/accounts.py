@@ -1,7 +1,7 @@
 """Session, regions and users."""
 from __future__ import annotations
 
-from flask import jsonify, request, session as cookie
+from flask import jsonify, request
 from sqlalchemy import select
 
 from server.db import get_session
@@ -10,7 +10,7 @@ from server.register import audit
 from server.register.scope import region_condition
 
 from . import bp
-from .auth import _fingerprint, check_region, current_user, issue_token, require
+from .auth import check_region, current_user, end_cookie_session, issue_token, require, start_cookie_session
 from .pagination import paginate
 from .problems import load, problem
 from .schemas import LoginIn, RegionOut, UserIn, UserOut, UserRegionsIn
@@ -18,29 +18,45 @@ from .schemas import LoginIn, RegionOut, UserIn, UserOut, UserRegionsIn
 
 @bp.post("/session")
 def login():
-    """Log in with username and password; returns a bearer token and sets the session cookie."""
+    """Log in with username and password; returns a bearer token and sets the session cookie.
+    Throttled per account and address (429 ``auth.locked`` with Retry-After while locked)."""
+    from server.auth import throttle
     from server.auth.passwords import verify_password
 
     data = load(LoginIn(), request.get_json(silent=True))
     session = get_session()
+    lock = throttle.locked(session, data["username"])
+    if lock is not None:
+        raise problem(429, "auth.locked", lock.message(), headers=[("Retry-After", str(lock.retry_after))])
     user = session.scalar(select(User).where(User.username == data["username"]))
-    if user is None or not user.active or not verify_password(user.password_hash, data["password"]):
+    if not verify_password(user.password_hash if user else None, data["password"]) or not user.active:
+        throttle.failed(session, data["username"])
         audit.record(session, "login.failed", entity_type="user", entity_id=user.id if user else None,
-                     after={"username": data["username"][:64]})
+                     after={"username": data["username"][:64], "via": "api", "address": throttle.client_address()})
         session.commit()
         raise problem(401, "auth.login_failed", "用户名或密码错误。Wrong username or password.")
-    cookie["uid"], cookie["fp"] = user.id, _fingerprint(user)
-    audit.record(session, "login", actor=user, entity_type="user", entity_id=user.id)
+    throttle.succeeded(session, user.username)
+    start_cookie_session(user)
+    token = issue_token(user)
+    audit.record(session, "login", actor=user, entity_type="user", entity_id=user.id, after={"via": "api"})
     session.commit()
-    return jsonify({"token": issue_token(user), "user": UserOut().dump(user)})
+    return jsonify({"token": token, "user": UserOut().dump(user),
+                    "must_change_password": bool(user.must_change_password)})
 
 
 @bp.delete("/session")
-@require()
 def logout():
-    user = current_user()
-    cookie.clear()
-    audit.record(get_session(), "logout", actor=user, entity_type="user", entity_id=user.id)
+    """End this session server-side: the bearer token sent (or the cookie's session) stops working."""
+    from server.auth import sessions
+
+    from .auth import authenticated_user, bearer_token
+
+    user = authenticated_user()
+    if user is None:
+        raise problem(401, "auth.required", "请登录。Authentication required.")
+    sessions.revoke(get_session(), bearer_token())
+    end_cookie_session()
+    audit.record(get_session(), "logout", actor=user, entity_type="user", entity_id=user.id, after={"via": "api"})
     get_session().commit()
     return "", 204
 
@@ -48,7 +64,87 @@ def logout():
 @bp.get("/me")
 @require()
 def me():
-    return jsonify(UserOut().dump(current_user()))
+    user = current_user()
+    return jsonify(dict(UserOut().dump(user), must_change_password=bool(user.must_change_password)))
+
+
+@bp.post("/me/password")
+@require()
+def change_password():
+    """Change one's own password (``current_password``, ``new_password``). Every session of the user
+    ends, this one included: log in again with the new password."""
+    from flask import current_app
+
+    from server.accounts import set_password
+    from server.auth import throttle
+    from server.auth.passwords import WeakPassword, verify_password
+
+    from .schemas import PasswordChangeIn
+
+    data = load(PasswordChangeIn(), request.get_json(silent=True))
+    session = get_session()
+    user = current_user()
+    lock = throttle.locked(session, user.username)
+    if lock is not None:
+        raise problem(429, "auth.locked", lock.message(), headers=[("Retry-After", str(lock.retry_after))])
+    if not verify_password(user.password_hash, data["current_password"]):
+        throttle.failed(session, user.username)
+        audit.record(session, "login.failed", actor=user, entity_type="user", entity_id=user.id,
+                     after={"username": user.username, "via": "api.password"})
+        session.commit()
+        raise problem(403, "auth.wrong_password", "当前密码错误。The current password is wrong.")
+    if data["new_password"] == data["current_password"]:
+        raise problem(422, "user.weak_password", "新密码不能与当前密码相同。The new password must differ.")
+    try:
+        set_password(current_app, user, data["new_password"])
+    except WeakPassword as exc:
+        raise problem(422, "user.weak_password", str(exc)) from None
+    end_cookie_session()
+    audit.record(session, "user.password", actor=user, entity_type="user", entity_id=user.id,
+                 after={"via": "api", "by": "self"})
+    session.commit()
+    return "", 204
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@require("admin")
+def unlock_user(user_id: int):
+    """Lift a login lock of this account (and, with ``{"address": …}``, of an address); audited."""
+    from server.auth import throttle
+
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        raise problem(404, "not_found", "未找到。Not found.")
+    body = request.get_json(silent=True) or {}
+    address = body.get("address") if isinstance(body, dict) and isinstance(body.get("address"), str) else None
+    done = throttle.unlock(session, username=user.username, address=address)
+    audit.record(session, "user.unlock", actor=current_user(), entity_type="user", entity_id=user.id,
+                 after={"unlocked": done, "via": "api"})
+    session.commit()
+    return jsonify({"unlocked": done})
+
+
+@bp.post("/users/<int:user_id>/password")
+@require("admin")
+def reset_password(user_id: int):
+    """Reset a user's password to a generated one, returned once; the user must change it at the next
+    console or API login, and every session of the user ends."""
+    from flask import current_app
+
+    from server.accounts import set_password
+    from server.auth.passwords import generate_password
+
+    session = get_session()
+    user = session.get(User, user_id)
+    if user is None:
+        raise problem(404, "not_found", "未找到。Not found.")
+    password = generate_password()
+    set_password(current_app, user, password, must_change=True)
+    audit.record(session, "user.password", actor=current_user(), entity_type="user", entity_id=user.id,
+                 after={"via": "api", "by": "admin", "must_change": True})
+    session.commit()
+    return jsonify({"password": password, "must_change_password": True})
 
 
 @bp.get("/regions")

@@ -15,12 +15,16 @@ CODES = {
     "comparison.invalid": "department file or mapping invalid", "user.invalid": "user data invalid",
     "policy.missing": "no scoring policy for the region and year",
     "hold.decided": "held submission already decided", "hold.scope": "held submission concerns regions outside yours",
+    "auth.locked": "too many failed logins: account or address locked for a while (Retry-After)",
+    "auth.password_change_required": "demo or reset password: change it first (POST /me/password)",
+    "auth.wrong_password": "current password wrong", "user.weak_password": "password fails the password policy",
 }
 
 
-def problem(status: int, code: str, message: str, details: dict | None = None) -> ApiError:
+def problem(status: int, code: str, message: str, details: dict | None = None,
+            headers: list[tuple[str, str]] | None = None) -> ApiError:
     assert code in CODES, code
-    return ApiError(status, message, code=code, details=details)
+    return ApiError(status, message, code=code, details=details, headers=headers)
 
 
 def load(schema, data) -> dict:  # noqa: ANN001

@@ -16,6 +16,11 @@ class LoginIn(Schema):
     password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 
+class PasswordChangeIn(Schema):
+    current_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    new_password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
 class RegionOut(Schema):
     code = fields.String()
     name = fields.String()

@@ -9,19 +9,21 @@ import base64
 import binascii
 import hashlib
 import hmac
+import secrets
 import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import unquote, urlsplit
 
 from flask import current_app, request
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
-from server.auth import digest, passwords, tokens
+from server.auth import digest, passwords, throttle, tokens
 from server.db import HotStatement, begin_write, remember, remembered
 from server.errors import ApiError
-from server.models import AppToken, Project, User, UserRegion, utcnow
+from server.models import AppToken, DigestNonce, Project, User, UserRegion, utcnow
 from server.roles import may_act_in, region_contains
 
 
@@ -90,7 +92,8 @@ def _regions(rows: list, column: int) -> list[str]:
 def challenges(*, stale: bool = False) -> list[tuple[str, str]]:
     cfg = current_app.config
     domain = (request.script_root or "") + "/v1/"
-    headers = [("WWW-Authenticate", digest.challenge(cfg["SECRET_KEY"], cfg["AUTH_REALM"], domain, stale=stale))]
+    headers = [("WWW-Authenticate", digest.challenge(cfg["SECRET_KEY"], cfg["AUTH_REALM"], domain, path=request.path,
+                                                     stale=stale))]
     if _basic_allowed():
         headers.append(("WWW-Authenticate", f'Basic realm="{cfg["AUTH_REALM"]}", charset="UTF-8"'))
     return headers
@@ -170,6 +173,68 @@ def _by_token(session: Session, token: str) -> Actor:
     return Actor(user=Principal(user_id, username, role, _regions(rows, 6)), method="token", token=info)
 
 
+def _uri_matches(uri: str) -> bool:
+    """Does the Digest `uri` name this request? Compared like with like: the path the client sent,
+    percent-decoded, against the decoded request path (form ids in Chinese, with spaces or reserved
+    characters are sent encoded). An absolute URI must also name this host."""
+    parts = urlsplit(uri)
+    if parts.scheme or parts.netloc:
+        if parts.scheme.lower() not in ("http", "https") or parts.netloc.lower() != request.host.lower():
+            return False
+    path = unquote(parts.path, errors="strict") if "%" in parts.path else parts.path
+    return path in (request.path, request.script_root + request.path)
+
+
+def _write_now(session: Session, statement) -> bool:  # noqa: ANN001
+    """Run one write statement (with RETURNING) and make it durable before the request goes on (its own
+    transaction; as is in PostgreSQL autocommit mode). True when it returned a row (drivers disagree
+    on row counts of INSERT … ON CONFLICT)."""
+    if session.in_transaction() and session.get_bind().dialect.name == "postgresql" and \
+            session.connection().get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return session.connection().execute(statement).first() is not None
+    begin_write(session)
+    wrote = session.connection().execute(statement).first() is not None
+    session.commit()
+    return wrote
+
+
+def _nonce_used(session: Session, creds: digest.DigestCredentials, nc: int) -> bool:
+    """Record this use of the nonce; False when the count is not higher than every earlier one (a
+    replayed or reordered request). One atomic statement each, so processes and nodes agree."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    table = DigestNonce.__table__
+    # The usual case first (Collect reuses its nonce with nc + 1): one UPDATE; a first use: one INSERT.
+    if _write_now(session, update(table).where(table.c.nonce == creds.nonce, table.c.last_nc < nc)
+                  .values(last_nc=nc).returning(table.c.nonce)):
+        return True
+    expires = datetime.fromtimestamp(digest.nonce_expiry(creds.nonce), timezone.utc)
+    insert = (postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
+    if not _write_now(session, insert.values(nonce=creds.nonce, last_nc=nc, expires_at=expires)
+                      .on_conflict_do_nothing(index_elements=[table.c.nonce]).returning(table.c.nonce)):
+        return False          # known nonce, count not higher: a replay (or a lost race of two first uses)
+    if secrets.randbelow(100) == 0:   # housekeeping: forget expired nonces
+        _write_now(session, delete(table).where(table.c.expires_at < utcnow() - timedelta(minutes=5))
+                   .returning(table.c.nonce))
+    return True
+
+
+def _refuse_login(session: Session, username: str | None) -> ApiError:
+    """Count a failed login (account and address) and answer 401 with fresh challenges."""
+    begin_write(session)
+    throttle.failed(session, username)
+    session.commit()
+    return unauthorized("用户名或密码错误。Incorrect username or password.")
+
+
+def _check_lock(session: Session, username: str) -> None:
+    lock = throttle.locked(session, username)
+    if lock is not None:
+        raise ApiError(429, lock.message(), code="429.1", headers=[("Retry-After", str(lock.retry_after))])
+
+
 def _by_digest(session: Session, header: str) -> Actor:
     cfg = current_app.config
     creds = digest.parse_authorization(header)
@@ -177,18 +242,24 @@ def _by_digest(session: Session, header: str) -> Actor:
         raise unauthorized()
     if creds.opaque is not None and creds.opaque != digest.opaque(cfg["SECRET_KEY"], cfg["AUTH_REALM"]):
         raise unauthorized()
-    state = digest.nonce_state(cfg["SECRET_KEY"], creds.nonce)
+    try:
+        matches = _uri_matches(creds.uri)
+    except (ValueError, UnicodeDecodeError):
+        matches = False
+    if not matches:
+        raise ApiError(400, "Digest uri 与请求不符。Digest uri does not match the request.", code="400.1")
+    state = digest.nonce_state(cfg["SECRET_KEY"], creds.nonce, request.path)
     if state == "invalid":
         raise unauthorized()
-    uri_path = creds.uri.split("?", 1)[0]
-    if uri_path not in (request.path, request.script_root + request.path) and \
-            not creds.uri.startswith(("http://", "https://")):
-        raise ApiError(400, "Digest uri does not match the request.", code="400.1")
+    nc = digest.nonce_count(creds)
+    if nc is None:
+        raise unauthorized()
+    _check_lock(session, creds.username)
     user = _active_user(session, creds.username)
     if user is None or not user.digest_ha1 or not digest.verify(creds, user.digest_ha1, request.method):
-        raise unauthorized("用户名或密码错误。Incorrect username or password.")
-    if state == "stale":
-        raise unauthorized(stale=True)
+        raise _refuse_login(session, creds.username)
+    if state == "stale" or not _nonce_used(session, creds, nc):
+        raise unauthorized(stale=True)        # expired, other path, or a count already seen: a fresh nonce
     return Actor(user=user.principal, method="digest")
 
 
@@ -233,13 +304,14 @@ def _by_basic(session: Session, header: str) -> Actor:
     username, sep, password = decoded.partition(":")
     if not sep:
         raise unauthorized()
+    _check_lock(session, username)
     user = _active_user(session, username)
     if user is None or not user.password_hash:
-        passwords.verify_password(None, password)
-        raise unauthorized("用户名或密码错误。Incorrect username or password.")
+        passwords.verify_password(None, password)      # as long as for a real account
+        raise _refuse_login(session, username)
     key = _basic_cache.key(current_app.config["SECRET_KEY"], header)
     if _basic_cache.get(key) != user.password_hash:
         if not passwords.verify_password(user.password_hash, password):
-            raise unauthorized("用户名或密码错误。Incorrect username or password.")
+            raise _refuse_login(session, username)
         _basic_cache.put(key, user.password_hash)
     return Actor(user=user.principal, method="basic")

@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, session as cookie, url_for
 
-from server.api.auth import check_region, current_user
+from server.api.auth import authenticated_user, check_region
 from server.errors import ApiError
+from server.roles import SEES_PERSONAL_DATA, sees_personal_data
 
 # Roles that see members' full 证件号码 on the household page (everyone else sees them masked):
-# the reviewers who check the documents. Lists never show full numbers.
-SEES_ID_NUMBERS = ("township", "county")
+# the reviewers who check the documents (one rule for every channel: server.roles). Lists never show
+# full numbers.
+SEES_ID_NUMBERS = SEES_PERSONAL_DATA
 STAFF = ("collector", "village", "township", "county", "admin")
 CSRF_FIELD = "csrf_token"
 
@@ -27,9 +29,9 @@ __all__ = ["SEES_ID_NUMBERS", "STAFF", "CSRF_FIELD", "check_region", "console_us
 
 
 def console_user():  # noqa: ANN201
-    """The logged-in user (session cookie), or None."""
+    """The logged-in user (live server-side session), or None."""
     try:
-        return current_user()
+        return authenticated_user()
     except ApiError:
         return None
 
@@ -42,6 +44,8 @@ def login_required(*roles: str):
             user = console_user()
             if user is None:
                 return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+            if user.must_change_password:     # demo or reset password: nothing else until it is changed
+                return redirect(url_for("console.change_password", next=request.full_path.rstrip("?")))
             if roles and user.role not in roles:
                 abort(403)
             return view(*args, **kwargs)
@@ -62,7 +66,7 @@ def checked_region(code: str | None) -> str:
 
 
 def sees_id_numbers(user) -> bool:  # noqa: ANN001
-    return user is not None and user.role in SEES_ID_NUMBERS
+    return user is not None and sees_personal_data(user.role)
 
 
 def csrf_token() -> str:

@@ -34,8 +34,12 @@ def users():  # noqa: ANN201
     rows = _users(session, user)
     codes = {c for u in rows for c in u.region_codes}
     names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) if codes else {}
+    from server.auth import throttle
+    locks = throttle.locks(session) if user.role == "admin" else []
+    locked_users = {key for scope, key, _ in locks if scope == throttle.USER}
     return render_template("console/users.html", users=rows, names=names, roles=ROLE_CODES,
-                           may_edit=user.role == "admin")
+                           may_edit=user.role == "admin", locks=locks, locked_users=locked_users,
+                           account_key=throttle.account_key)
 
 
 def _codes(text: str) -> list[str]:
@@ -79,13 +83,73 @@ def disable_user(user_id: int):  # noqa: ANN201
     if target.id == me.id:
         flash(t("users.self"), "error")
         return redirect(url_for("console.users"))
-    if target.active:
-        target.active = False
+    from server.accounts import disable_user as disable
+
+    if disable(session, target):        # ends every session of the user too
         audit.record(session, "user.update", actor=me, entity_type="user", entity_id=target.id,
                      before={"active": True}, after={"active": False})
         session.commit()
     flash(t("users.disabled_msg", username=target.username), "ok")
     return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/unlock")
+@access.login_required("admin")
+def unlock_user(user_id: int):  # noqa: ANN201
+    """Lift the login lock of an account (and of an address given in the form); audited."""
+    from server.auth import throttle
+
+    session = get_session()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    address = (request.form.get("address") or "").strip()[:128] or None
+    done = throttle.unlock(session, username=target.username, address=address)
+    audit.record(session, "user.unlock", actor=access.console_user(), entity_type="user", entity_id=target.id,
+                 after={"unlocked": done, "via": "console"})
+    session.commit()
+    flash(t("users.unlocked" if done else "users.not_locked", username=target.username), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/locks/unlock")
+@access.login_required("admin")
+def unlock_address():  # noqa: ANN201
+    """Lift the lock of a client address (from the list of locks); audited."""
+    from server.auth import throttle
+
+    session = get_session()
+    address = (request.form.get("address") or "").strip()[:128]
+    done = throttle.unlock(session, address=address) if address else []
+    audit.record(session, "user.unlock", actor=access.console_user(), entity_type="address",
+                 after={"unlocked": done, "via": "console"})
+    session.commit()
+    flash(t("users.unlocked" if done else "users.not_locked", username=address), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/password")
+@access.login_required("admin")
+def reset_user_password(user_id: int):  # noqa: ANN201
+    """Give the user a generated temporary password (shown once) that must be changed at next login."""
+    from flask import current_app
+
+    from server.accounts import set_password
+    from server.auth.passwords import generate_password
+
+    session = get_session()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    password = generate_password()
+    set_password(current_app, target, password, must_change=True)
+    audit.record(session, "user.password", actor=access.console_user(), entity_type="user", entity_id=target.id,
+                 after={"via": "console", "by": "admin", "must_change": True})
+    session.commit()
+    # shown on this response only: a flash would carry the password in the (signed, not encrypted) cookie
+    from flask import g
+    g.reset_notice = t("users.reset_done", username=target.username, password=password)
+    return users()
 
 
 @bp.post("/users/<int:user_id>/regions")

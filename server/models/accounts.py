@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -25,6 +26,9 @@ class User(Base):
     digest_ha1: Mapped[str | None] = mapped_column(String(32))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set for demo and admin-reset passwords: console and API accept nothing but a password change.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     regions: Mapped[list["UserRegion"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin")

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from .models import AuditEntry
 
 ACTIONS = (
-    "login", "login.failed", "logout", "user.create", "user.update", "user.regions", "region.import",
+    "login", "login.failed", "logout", "user.create", "user.update", "user.regions", "user.unlock",
+    "user.password", "region.import",
     "household.create", "household.version", "household.conflict", "assessment.create",
     "case.open", "case.transition", "case.objection", "comparison.import", "warning.decision",
     "job.enqueue", "export", "policy.set", "policy.remove",

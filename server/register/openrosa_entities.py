@@ -70,6 +70,7 @@ def households_csv(pid: int, xml_form_id: str, token: str | None):
                         content_type="text/csv; charset=utf-8")
     response.set_etag(digest)
     response.headers["Content-Disposition"] = f'attachment; filename="{entities.FILENAME}"'
+    response.headers["Cache-Control"] = "no-store"      # names and household data: never cached on the way
     return response
 
 

@@ -1,5 +1,11 @@
-"""A county to attack (issue #12): the demo county with two villages of one township, a township
-of its own, a county outside the project, collectors, village, township and county staff."""
+"""Fixtures of the security tests (issue #12).
+
+- `county`: a county to attack: the demo county with two villages of one township, a township of its
+  own, a county outside the project, collectors, village, township and county staff (register scope).
+- `people`/`api`/`collect`/`world`: the Collect world of tests/server and the register world (users of
+  every role) under other names (authentication, sessions, masking).
+"""
+
 from __future__ import annotations
 
 import io
@@ -11,6 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from server.db import get_db, session_scope
+from tests.server.conftest import PASSWORD, collect, fast_hash, world  # noqa: F401
+from tests.server.register.world import Api, build
 
 VILLAGE_A, VILLAGE_B = "150121100201", "150121100202"   # 察素齐镇 (one township)
 OUTSIDE_VILLAGE = "150122100201"                       # 托克托县: outside the demo project
@@ -116,3 +124,20 @@ def entity_id(xml: bytes) -> str:
 
 def instance_id(xml: bytes) -> str:
     return re.search(rb"<instanceID>([^<]+)</instanceID>", xml).group(1).decode()
+
+
+
+@pytest.fixture
+def people(app, db_session, fast_hash):  # noqa: ANN001, F811
+    """Users of every role (register world: `collector`, `village`, `township`, `county`, `admin`…)."""
+    w = build(db_session)
+    db_session.commit()
+    return w
+
+
+@pytest.fixture
+def api(app, people):  # noqa: ANN001
+    return Api(app.test_client(use_cookies=False))
+
+
+__all__ = ["PASSWORD"]

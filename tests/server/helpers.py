@@ -99,13 +99,18 @@ class DigestClient:
     def __init__(self, client, username: str, password: str) -> None:
         self.client, self.username, self.password = client, username, password
         self.challenge: str | None = None
+        self.nc = 0
+
+    def authorization(self, method: str, uri: str) -> str:
+        """The next Authorization header for the cached challenge (nc + 1, as okhttp-digest counts)."""
+        self.nc += 1
+        return digest_authorization(self.challenge, method, uri, self.username, self.password, nc=self.nc)
 
     def request(self, method: str, url: str, *, headers: dict | None = None, data_factory=None, **kw):
         headers = dict(OR, **(headers or {}))
         path = url
         if self.challenge:
-            headers["Authorization"] = digest_authorization(self.challenge, method, path.split("?")[0],
-                                                            self.username, self.password)
+            headers["Authorization"] = self.authorization(method, path.split("?")[0])
         kw2 = dict(kw)
         if data_factory is not None:
             kw2["data"] = data_factory()
@@ -113,9 +118,8 @@ class DigestClient:
         if response.status_code == 401:
             challenges = [v for v in response.headers.getlist("WWW-Authenticate") if v.startswith("Digest")]
             if challenges:
-                self.challenge = challenges[0]
-                headers["Authorization"] = digest_authorization(self.challenge, method, path.split("?")[0],
-                                                                self.username, self.password)
+                self.challenge, self.nc = challenges[0], 0
+                headers["Authorization"] = self.authorization(method, path.split("?")[0])
                 if data_factory is not None:
                     kw2["data"] = data_factory()
                 response = self.client.open(url, method=method, headers=headers, **kw2)

@@ -32,7 +32,7 @@ def live(migrated_url, tmp_path_factory):
     data = tmp / "live"
     shoudi(env, "init", "--data-dir", str(data), "--demo")
     shoudi(env, "users", "add", "e2e", "--role", "collector", "--region", "150121100201",
-           "--password", "e2e-password-1", "--data-dir", str(data))
+           "--password", "field-visit-2026", "--data-dir", str(data))
     (tmp / "visit.xml").write_bytes(form_xml())
     (tmp / "villages.csv").write_text("name,label\n150121100201,东村\n", encoding="utf-8")
     shoudi(env, "forms", "publish", str(tmp / "visit.xml"), "--media", str(tmp / "villages.csv"),
@@ -58,7 +58,7 @@ def test_collect_round_trip_with_password_and_token(live):
     assert anonymous.headers["WWW-Authenticate"].startswith("Digest ")
 
     s = requests.Session()
-    s.auth = HTTPDigestAuth("e2e", "e2e-password-1")
+    s.auth = HTTPDigestAuth("e2e", "field-visit-2026")
     listing = s.get(f"{base}/v1/projects/{live.project}/formList", headers=OR, timeout=10)
     assert listing.status_code == 200 and listing.headers["X-OpenRosa-Version"] == "1.0"
     forms = {f.findtext("x:formID", namespaces=NS): f for f in etree.fromstring(listing.content).findall("x:xform", NS)}
@@ -141,6 +141,18 @@ def test_background_jobs_run_under_serve(live):
     login = s.post(f"{live.url}/api/v1/session", json={"username": "county1", "password": credentials["county1"]},
                    timeout=10)
     assert login.status_code == 200, login.text
+    # a demo password must be changed first (then every session ends: log in again)
+    assert login.json()["must_change_password"] is True
+    s.headers["Authorization"] = "Bearer " + login.json()["token"]
+    refused = s.post(f"{live.url}/api/v1/exports", json={}, timeout=10)
+    assert refused.status_code == 403 and refused.json()["code"] == "auth.password_change_required"
+    changed = s.post(f"{live.url}/api/v1/me/password", timeout=10,
+                     json={"current_password": credentials["county1"], "new_password": "county-e2e-Pass"})
+    assert changed.status_code == 204, changed.text
+    s = requests.Session()
+    login = s.post(f"{live.url}/api/v1/session", json={"username": "county1", "password": "county-e2e-Pass"},
+                   timeout=10)
+    assert login.status_code == 200 and login.json()["must_change_password"] is False
     s.headers["Authorization"] = "Bearer " + login.json()["token"]
     started = s.post(f"{live.url}/api/v1/exports", timeout=10,
                      json={"kind": "photos", "spec": "all", "region_code": "150121000000", "full": True})

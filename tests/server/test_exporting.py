@@ -126,8 +126,18 @@ def test_notice_page_lists_households_at_that_step_without_personal_data(app, ap
     household = db_session.get(Household, h.id)
     assert household.current_version.record["head_id_number"] not in html
     assert "13800000000" not in html
+    # printable page: not cached, not framed, no script, only its own inline style (by hash)
+    import base64
+    import hashlib
+    import re
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["X-Frame-Options"] == "DENY"
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "default-src 'none'" in csp and "script-src" not in csp
+    style = re.search(r"<style[^>]*>(.*?)</style>", html, flags=re.S).group(1)
+    assert "'sha256-" + base64.b64encode(hashlib.sha256(style.encode()).digest()).decode() + "'" in csp
     pdf = api.get(url + "&format=pdf", "village")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["Cache-Control"] == "no-store"
     assert api.get(url, "village_other").status_code == 404
     assert api.get(url.replace("identification_village", "nope"), "village").status_code == 404
 

@@ -43,10 +43,8 @@ def test_bad_xml_is_400_and_nothing_stored(collect, world, db_session, xml):
 
 
 def _auth(collect, world) -> dict:
-    from tests.server.helpers import digest_authorization
     collect.head(url(world))
-    return dict(OR, Authorization=digest_authorization(collect.challenge, "POST", url(world),
-                                                       collect.username, collect.password))
+    return dict(OR, Authorization=collect.authorization("POST", url(world)))
 
 
 @pytest.mark.parametrize("body,content_type", [

@@ -187,14 +187,17 @@ def test_express_lane_writes_a_first_submission_in_one_statement(client, world, 
 @postgresql_only
 def test_digest_submissions_take_the_express_lane_after_authenticating(collect, client, world, db_session,
                                                                         monkeypatch):
-    """Digest: the user and the project's region are read (the region rule lives in Python), then one
-    guarded INSERT instead of the route read and the INSERT."""
+    """Digest: the lock, the user and the nonce count are checked and the project's region read (the
+    region rule lives in Python), then one guarded INSERT instead of the route read and the INSERT."""
     client.application.config["PROCESS_INLINE"] = False
     assert digest_post(collect, world, instance_xml(iid(1))).status_code == 201  # routes the form version
     seen = _statements(client, monkeypatch)
     assert digest_post(collect, world, instance_xml(iid(2))).status_code == 201
-    assert len(seen) == 3, seen
-    assert "digest_ha1" in seen[0] and "FROM projects" in seen[1] and "INSERT INTO submission_versions" in seen[2]
+    # the account/address lock, the user, the nonce count (Collect's nc + 1: one UPDATE), the project,
+    # then the one guarded INSERT
+    assert len(seen) == 5, seen
+    assert "login_throttles" in seen[0] and "digest_ha1" in seen[1] and "UPDATE digest_nonces" in seen[2]
+    assert "FROM projects" in seen[3] and "INSERT INTO submission_versions" in seen[4]
     v = fresh(db_session).scalars(select(SubmissionVersion).where(SubmissionVersion.instance_id == iid(2))).one()
     assert (v.submitter_id, v.app_token_id) == (get_user(db_session, world.collector).id, None)
 

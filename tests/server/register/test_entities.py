@@ -72,6 +72,7 @@ def test_csv_holds_only_the_collectors_villages(client, setup):
     url = _base(setup, "collector") + "/forms/followup_visit/attachments/households.csv"
     response = _get_csv(client, url)
     assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"      # names and household data: never cached
     rows = list(csv.reader(io.StringIO(response.data.decode())))
     from forms import ENTITY_PROPERTIES
     assert rows[0] == ["name", "label", "__version", *ENTITY_PROPERTIES]
