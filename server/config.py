@@ -49,6 +49,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Collect QR code (e.g. `https://survey.example.gov.cn`). Default: taken from each request.", _opt_str),
     Setting("MAX_BODY_BYTES", 100_000_000, "Largest request body accepted; larger submissions get 413. "
             "Also announced to Collect as X-OpenRosa-Accept-Content-Length.", int),
+    Setting("MAX_XML_BYTES", 5_000_000, "Largest submission XML (the `xml_submission_file` part) accepted; "
+            "a larger one is refused with 413 while it streams in. Household instances with repeats are "
+            "tens of kilobytes.", int),
     Setting("SECRET_KEY", None, "Key for signing digest nonces and sessions. Default: generated once and "
             "kept in `<DATA_DIR>/secret_key`.", _opt_str),
     Setting("AUTH_REALM", "shoudi", "HTTP Digest realm. Changing it invalidates stored digest credentials "

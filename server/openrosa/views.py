@@ -179,7 +179,7 @@ def submission(pid: int, token: str | None):
     who = {"token_sha256": sha} if sha else _submitter(pid, token)
     origin = {"device_id": request.args.get("deviceID"), "user_agent": _user_agent()}
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
-                          request.content_length) as (xml, files):
+                          request.content_length, current_app.config["MAX_XML_BYTES"]) as (xml, files):
         received, header = None, None
         if express_lane(session):
             received, header = receive_express(session, get_blobs(), project_id=pid, xml=xml, files=files,
