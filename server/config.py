@@ -78,6 +78,13 @@ SETTINGS: tuple[Setting, ...] = (
             "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),
     Setting("WORKFLOW_REGIONS_FILE", None, "JSON choosing the procedure (and parameters) per region-code prefix; "
             "see docs/workflow.md. Default: Inner Mongolia 8 steps under 15…, simplified elsewhere.", _opt_str),
+    Setting("IMPORT_MAX_ROWS", 1_000_000, "Region and department-data imports: most rows read from one file "
+            "(a larger file is refused: split it).", int),
+    Setting("IMPORT_MAX_CELL_CHARS", 32_767, "Imports: longest cell accepted (Excel's own limit).", int),
+    Setting("IMPORT_MAX_XLSX_BYTES", 300_000_000, "Imports: largest total uncompressed size of an .xlsx file's "
+            "members, checked before the workbook is opened (zip bombs).", int),
+    Setting("IMPORT_MAX_XLSX_RATIO", 100, "Imports: largest compression ratio of an .xlsx member above 1 MB "
+            "(zip bombs).", int),
     Setting("API_TOKEN_HOURS", 12, "Lifetime of REST API bearer tokens, in hours.", int),
     Setting("FROZEN_TODAY", None, "Pin the workflow's date (ISO `YYYY-MM-DD`) for demos and tests; leave unset "
             "in production.", _opt_str),
