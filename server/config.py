@@ -64,7 +64,16 @@ SETTINGS: tuple[Setting, ...] = (
             "for throwaway test data.", _bool),
     Setting("LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).", _str),
     Setting("WORKERS", 2, "`shoudi serve`: gunicorn worker processes.", int),
-    Setting("THREADS", 4, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable).", int),
+    Setting("THREADS", 16, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable). Each "
+            "upload in progress holds one thread while its body arrives (slow mobile networks); request heads "
+            "are read without a thread.", int),
+    Setting("HEADER_TIMEOUT", 15, "`shoudi serve`: seconds a client has to send a complete request head "
+            "(request line and headers); slower connections are closed (slowloris).", float),
+    Setting("READ_TIMEOUT", 30, "`shoudi serve`: seconds any single read of a request body may wait for data; "
+            "an upload that stalls longer is answered 408.", float),
+    Setting("LINGER_SECONDS", 10, "`shoudi serve`: after refusing a request before reading its body (413, 401…), "
+            "seconds spent reading and discarding the rest (while it arrives at 32 KB/s or more, up to 512 MB or twice "
+            "MAX_BODY_BYTES) so the client reads the answer instead of a connection reset.", float),
     Setting("PROCESSORS", 1, "`shoudi serve`: background processes (niced) that parse, score and register "
             "new submissions, so bursts of uploads are acknowledged at full speed. 0: each web worker "
             "processes right after its 201 (PROCESS_INLINE) and sweeps leftovers every minute.", int),

@@ -95,6 +95,13 @@ def init_app(app: Flask) -> None:
                            "A value in the request is invalid (out of range, too long or with forbidden characters).",
                       code="validation")
 
+    @app.errorhandler(TimeoutError)
+    def _slow_body(exc: TimeoutError) -> Response:
+        # a body read waited READ_TIMEOUT (server/serve_worker.py): the client stalled
+        response = render(408, "上传中断或过慢，请重新提交。The request body stalled; please retry.", code="408")
+        response.headers["Connection"] = "close"
+        return response
+
     @app.errorhandler(OverflowError)
     def _overflow(exc: OverflowError) -> Response:
         return render(400, "数值超出范围。A number in the request is out of range.", code="validation")

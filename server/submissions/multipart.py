@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterator
 
 import multipart
+from werkzeug.exceptions import ClientDisconnected
 
 from server.errors import ApiError
 from server.submissions.header import safe_name
@@ -79,7 +80,7 @@ def _read_parts(stream: BinaryIO, boundary: str, content_length: int | None, max
                     part = None
     except multipart.MultipartError as exc:
         raise _parse_error(str(exc)) from None
-    except OSError:
+    except (OSError, ClientDisconnected):
         # the client stopped sending (server/serve_worker.py bounds each read) or went away
         raise ApiError(408, "上传中断或过慢，请重新提交。The upload was interrupted or too slow; please retry.",
                        code="408", headers=[("Connection", "close")]) from None
