@@ -3,8 +3,8 @@ refused with a 4xx in the caller's language (server/errors.py) instead of reachi
 
 - `<int:…>` path parameters are bounded to the database's 32-bit integer ids (a larger one is no
   id of ours: 404, as for any unknown id);
-- a NUL character anywhere in the path or the query string is refused (400): no database text type
-  holds one and no legitimate client sends one;
+- a NUL character anywhere in the path, the query string or a url-encoded form is refused (400): no
+  database text type holds one and no legitimate client sends one;
 - JSON bodies nested deeper than `MAX_JSON_DEPTH` are refused (400) before anything walks them;
 - a value the database rejects (`DataError`: out of range, too long, NUL inside a JSON body) is a
   400, never a 500.
@@ -15,6 +15,7 @@ import logging
 
 from flask import Flask, Request, Response, request
 from sqlalchemy.exc import DataError
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
@@ -76,8 +77,10 @@ class GuardedRequest(Request):
 
 
 def _refuse_nul() -> None:
+    form = request.form if request.mimetype == "application/x-www-form-urlencoded" else MultiDict()  # no stream
     if "\x00" in request.path or "%00" in request.query_string.decode("latin-1") or any(
-            "\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+            "\x00" in key or "\x00" in value
+            for values in (request.args, form) for key, value in values.items(multi=True)):
         raise ApiError(400, "请求中含有非法字符（NUL）。The request contains a NUL character.", code="validation")
 
 

@@ -170,3 +170,25 @@ def test_gbk_declared_instance_is_received(client, field, db_session):
     db_session.rollback()
     version = db_session.scalars(select(SubmissionVersion)).one()
     assert version.xml == xml and version.instance_id == "uuid:11111111-1111-4111-8111-111111111111"
+
+
+FORM_VALUES = ["\x00", "a\x00b", HUGE, "-1", "1e20", "x" * 20_000, "abc", "", "<script>alert(1)</script>",
+               "99999999999999999999999999999999"]
+
+
+def test_every_console_write_answers_hostile_form_values_without_5xx(app, world, console):
+    failures = []
+    for user in ("admin", "county"):
+        browser = console(user)
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.startswith("/console") or "POST" not in rule.methods or "logout" in rule.rule:
+                continue
+            fields = {"region_code", "region", "username", "password", "role", "name", "reason", "note", "state",
+                      "status", "source", "kind", "spec", "decision", "comment", "year", "floor", "display_name",
+                      "page", "q", "household_id", "target", "action", "lang", "next"}
+            path = _ARG.sub(lambda m: "1" if m.group(1) == "int" else "x", rule.rule)
+            for value in FORM_VALUES:
+                r = browser.post(path, {name: value for name in fields})
+                if r.status_code >= 500:
+                    failures.append((user, path, value[:12], r.status_code))
+    assert not failures, failures[:40]
