@@ -5,13 +5,15 @@ refused with a 4xx in the caller's language (server/errors.py) instead of reachi
   id of ours: 404, as for any unknown id);
 - a NUL character anywhere in the path, the query string or a url-encoded form is refused (400): no
   database text type holds one and no legitimate client sends one;
-- JSON bodies nested deeper than `MAX_JSON_DEPTH` are refused (400) before anything walks them;
+- JSON bodies larger than `MAX_JSON_BYTES` (413) or nested deeper than `MAX_JSON_DEPTH` (400) are
+  refused before anything parses them;
 - a value the database rejects (`DataError`: out of range, too long, NUL inside a JSON body) is a
   400, never a 500.
 """
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, Request, Response, request
 from sqlalchemy.exc import DataError
@@ -25,6 +27,7 @@ log = logging.getLogger("shoudi.guards")
 
 MAX_ID = 2**31 - 1
 MAX_JSON_DEPTH = 64
+MAX_JSON_BYTES = 1_000_000    # API request bodies are a few hundred bytes
 
 
 class BoundedInt(IntegerConverter):
@@ -34,31 +37,28 @@ class BoundedInt(IntegerConverter):
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
         if number > MAX_ID:
-            raise NotFound()
+            raise NotFound("未找到：编号超出范围。Not found: the id is out of range.")
         return number
 
 
-def json_depth_exceeds(data: bytes | str, limit: int = MAX_JSON_DEPTH) -> bool:
-    """Whether brackets outside strings nest deeper than `limit` (a linear scan, no parsing)."""
-    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
-    depth, in_string, escaped = 0, False, False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        elif ch in "]}":
-            depth -= 1
-    return False
+_JSON_STRINGS = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_ONE_KIND = bytes.maketrans(b"{}", b"[]")      # one kind of pair: each pass removes exactly one level
+
+
+def json_depth_exceeds(data: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets outside strings nest deeper than `limit`. No parsing and no Python loop per
+    character: strings and everything but brackets are dropped, braces become brackets, then each
+    pass removes the innermost pairs (one level); brackets left after `limit` passes are deeper (or
+    unbalanced: invalid JSON anyway)."""
+    if data.count(b"[") + data.count(b"{") <= limit:
+        return False
+    brackets = _JSON_STRINGS.sub(b"", data).translate(_ONE_KIND, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets = brackets.replace(b"[]", b"")
+    return bool(brackets)
 
 
 class GuardedRequest(Request):
@@ -66,6 +66,9 @@ class GuardedRequest(Request):
         raise ApiError(400, "请求内容不是有效的 JSON。The request body is not valid JSON.", code="validation")
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):  # noqa: ANN201
+        if (force or self.is_json) and (self.content_length or 0) > MAX_JSON_BYTES:
+            raise ApiError(413, f"JSON 请求体超过 {MAX_JSON_BYTES // 1_000_000} MB。"
+                                f"The JSON body is larger than {MAX_JSON_BYTES} bytes.", code="validation")
         if (force or self.is_json) and json_depth_exceeds(self.get_data(cache=True)):
             raise ApiError(400, f"JSON 嵌套层级超过 {MAX_JSON_DEPTH}。JSON nested deeper than {MAX_JSON_DEPTH} levels.",
                            code="validation")

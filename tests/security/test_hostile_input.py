@@ -192,3 +192,19 @@ def test_every_console_write_answers_hostile_form_values_without_5xx(app, world,
                 if r.status_code >= 500:
                     failures.append((user, path, value[:12], r.status_code))
     assert not failures, failures[:40]
+
+
+def test_json_depth_is_measured_outside_strings():
+    from server.guards import MAX_JSON_DEPTH, json_depth_exceeds
+    deep = MAX_JSON_DEPTH + 1
+    assert json_depth_exceeds(b"[" * deep + b"]" * deep)
+    assert not json_depth_exceeds(b"[" * MAX_JSON_DEPTH + b"]" * MAX_JSON_DEPTH)
+    assert json_depth_exceeds(b'[{"a":' * 40 + b"1}]" * 40)                     # 80 levels of both kinds
+    assert not json_depth_exceeds(b'{"a": "' + b"[" * 200 + b'", "b": [1, {"c": "\\\\\\""}]}')
+    assert not json_depth_exceeds(b"[" + b"[1]," * 100_000 + b"[2]]")            # wide, not deep
+
+
+def test_oversize_json_body_is_refused(client, world, api):
+    r = api.post("/session", data=b'{"username": "' + b"x" * 2_000_000 + b'"}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 413 and "JSON" in r.get_json()["message"]
