@@ -104,7 +104,7 @@ class ShoudiWorker(ThreadWorker):
             self._drop_head(conn)
             return
         conn.head += data
-        if _HEAD_END in conn.head or conn.head.startswith(b"PRI * HTTP/2"):
+        if _HEAD_END in conn.head or b"\n\n" in conn.head or conn.head.startswith(b"PRI * HTTP/2"):
             self._stop_reading_head(conn)
             conn.data_ready = True
             self.enqueue_req(conn)
@@ -133,6 +133,7 @@ class ShoudiWorker(ThreadWorker):
     def murder_keepalived(self, force: bool = False) -> None:
         super().murder_keepalived(force)
         now = time.monotonic()
+        force = force or not self.alive        # stopping: heads not complete yet are not waited for
         for conn in [c for c in self.reading_heads if force or c.head_deadline <= now]:
             self._drop_head(conn)
 

@@ -178,3 +178,14 @@ def test_an_xml_part_over_the_limit_gets_a_413_the_client_can_read(live, field):
     assert sent == size
     assert answer.startswith(b"HTTP/1.1 413") and b"OpenRosaResponse" in answer and b"100000 bytes" in answer
     assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
+
+
+def test_an_endless_head_is_refused_431(live):
+    server = live()
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-Pad: " + b"p" * 70_000)
+    sock.settimeout(10)
+    answer = sock.recv(4096)
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 431")
+    assert requests.get(server.url + "/healthz", timeout=10).status_code == 200
