@@ -7,15 +7,17 @@ named by group path joined with ``-``, geopoints split into ``-Latitude/-Longitu
 -Accuracy``, then ``KEY, SubmitterID, SubmitterName, AttachmentsPresent, AttachmentsExpected,
 Status, ReviewState, DeviceID, Edits, FormVersion``), one ``{form}-{repeat}.csv`` per repeat
 (fields relative to the repeat, then ``PARENT_KEY, KEY``; ``KEY = {parentKey}/{path}[n]``) and,
-optionally, ``media/{file}``.
+optionally, the attachments under ``media/{instance}/{file}`` (one folder per submission, so files
+of the same name from different phones are all kept; a binary field's cell then holds that path).
+Every cell goes through :mod:`exports.csv_safety` (no spreadsheet formulas).
 
 XML is parsed with lxml with entity resolution, DTD loading and network access off.
 """
 from __future__ import annotations
 
-import csv
 import datetime as _dt
 import io
+import re
 import shutil
 import tempfile
 import zipfile
@@ -23,6 +25,8 @@ from dataclasses import dataclass, field
 from typing import IO, Callable, Iterable, Sequence
 
 from lxml import etree
+
+from . import csv_safety
 
 XFORMS_NS = "http://www.w3.org/2002/xforms"
 JR_NS = "http://openrosa.org/javarosa"
@@ -51,7 +55,7 @@ def _local(tag) -> str:
 
 # --- schema --------------------------------------------------------------------------------
 
-FIELD, GEOPOINT, GROUP, REPEAT = 0, 1, 2, 3
+FIELD, GEOPOINT, GROUP, REPEAT, BINARY = 0, 1, 2, 3, 4
 
 
 @dataclass
@@ -152,7 +156,7 @@ def _tables(root: Node, form_stem: str) -> list[Table]:
         for child in node.children:
             label = f"{prefix}-{child.name}" if prefix else child.name
             if child.kind == FIELD:
-                plan[child.name] = (FIELD, len(table.columns))
+                plan[child.name] = (BINARY if child.type == "binary" else FIELD, len(table.columns))
                 table.columns.append(label)
             elif child.kind == GEOPOINT:
                 plan[child.name] = (GEOPOINT, len(table.columns))
@@ -211,8 +215,11 @@ class _Extractor:
     def __init__(self, schema: FormSchema):
         self.schema = schema
         self.widths = [len(t.columns) for t in schema.tables]
+        self.media_dir = ""                 # this submission's folder in the zip ("" = no media)
+        self.media_names: frozenset = frozenset()
 
-    def rows(self, root_el, key: str, sink: list[list]):
+    def rows(self, root_el, key: str, sink: list[list], media_dir: str = "", media_names=frozenset()):
+        self.media_dir, self.media_names = media_dir, media_names
         root_row = [""] * self.widths[0]
         self._fill(root_el, self.schema.tables[0].plan, root_row, key, sink)
         return root_row
@@ -232,6 +239,11 @@ class _Extractor:
                     row[node[1]] = text
             elif kind == GROUP:
                 self._fill(child, node[1], row, parent_key, sink)
+            elif kind == BINARY:
+                text = child.text
+                if text:
+                    name = text.strip().rpartition("/")[2]
+                    row[node[1]] = f"{self.media_dir}/{name}" if name in self.media_names else text
             elif kind == GEOPOINT:
                 text = child.text
                 if text:
@@ -296,17 +308,17 @@ def _work_chunk(chunk: list[tuple]) -> tuple[list[bytes], int, int, int]:
     """``chunk`` = [(xml, submission_date_text, key, meta_tail), ...] → CSV bytes per table."""
     extractor, parser = _STATE["extractor"], _STATE["parser"]
     buffers = [io.StringIO() for _ in range(_STATE["tables"])]
-    writers = [csv.writer(b) for b in buffers]
+    writers = [csv_safety.writer(b) for b in buffers]
     root_writer = writers[0]
     skipped = done = repeats = 0
     sink: list = []
-    for xml, date_text, key, tail in chunk:
+    for xml, date_text, key, tail, media_dir, media_names in chunk:
         try:
             root_el = etree.fromstring(xml, parser)
         except etree.XMLSyntaxError:
             skipped += 1
             continue
-        row = extractor.rows(root_el, key, sink)
+        row = extractor.rows(root_el, key, sink, media_dir, media_names)
         row.insert(0, date_text)
         row += tail
         root_writer.writerow(row)
@@ -339,9 +351,9 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
     headers += [[*t.columns, "PARENT_KEY", "KEY"] for t in schema.tables[1:]]
     for spool, header in zip(spools, headers):
         text = io.StringIO()
-        csv.writer(text).writerow(header)
+        csv_safety.writer(text).writerow(header)
         spool.write(("\ufeff" if bom else "").encode("utf-8") + text.getvalue().encode("utf-8"))
-    written_media: set[str] = set()
+    media_dirs: set[str] = set()
 
     def take(result):
         blobs, done, repeats, skipped = result
@@ -358,20 +370,25 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
         def chunks():
             chunk = []
             for sub in submissions:
+                folder, names = "", frozenset()
+                if media and sub.attachments:
+                    folder = media_folder(sub.instance_id, media_dirs)
+                    stored: set[str] = set()
+                    for name, opener in sub.attachments:
+                        name = name.rpartition("/")[2]
+                        if name in stored:       # one file per name within a submission
+                            continue
+                        stored.add(name)
+                        arc = f"{folder}/{name}"
+                        with opener() as src, zf.open(zipfile.ZipInfo(arc, _now_tuple()), "w") as dst:
+                            shutil.copyfileobj(src, dst, 1 << 20)
+                        summary.media_files += 1
+                    names = frozenset(stored)
                 chunk.append((sub.xml, format_timestamp(sub.submission_date), sub.instance_id,
                               (sub.instance_id, _opt(sub.submitter_id), _opt(sub.submitter_name),
                                _opt(sub.attachments_present), _opt(sub.attachments_expected),
                                _opt(sub.status), _opt(sub.review_state), _opt(sub.device_id),
-                               _opt(sub.edits), _opt(sub.form_version))))
-                if media:
-                    for name, opener in sub.attachments:
-                        arc = f"media/{name.rpartition('/')[2]}"
-                        if arc in written_media:
-                            continue
-                        written_media.add(arc)
-                        with opener() as src, zf.open(zipfile.ZipInfo(arc, _now_tuple()), "w") as dst:
-                            shutil.copyfileobj(src, dst, 1 << 20)
-                        summary.media_files += 1
+                               _opt(sub.edits), _opt(sub.form_version)), folder, names))
                 if len(chunk) >= chunk_size:
                     yield chunk
                     chunk = []
@@ -407,6 +424,22 @@ def _run_pool(schema: FormSchema, chunks, take, workers: int):
                 take(pending.popleft().get())
         while pending:
             take(pending.popleft().get())
+
+
+_UNSAFE_PATH = re.compile(r"[^0-9A-Za-z._-]+")
+
+
+def media_folder(instance_id: str, used: set[str]) -> str:
+    """``media/{instance}`` for a submission's attachments: the instanceID with every character a
+    file system or unzip tool may mangle (``:`` of ``uuid:``, slashes, dots-only names) replaced by
+    ``-``; distinct instanceIDs that would share a folder get ``~2``, ``~3``…."""
+    base = _UNSAFE_PATH.sub("-", instance_id).strip(".-")[:120] or "submission"
+    folder, n = base, 1
+    while folder in used:
+        n += 1
+        folder = f"{base}~{n}"
+    used.add(folder)
+    return f"media/{folder}"
 
 
 def _now_tuple():

@@ -85,6 +85,8 @@ _UNSAFE = "unsafe XML refused (DTDForbidden)"
 _LXML_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
                      huge_tree=False, remove_comments=True, remove_pis=True, collect_ids=False,
                      strip_cdata=True)
+# Declared encodings expat cannot read that Chinese tools still write; lxml decodes them (iconv)
+_CHINESE_ENCODINGS = frozenset({"GBK", "GB2312", "GB18030", "CP936"})
 _local_parsers = threading.local()  # lxml parser objects must not be shared between threads
 
 
@@ -104,7 +106,8 @@ def _root(xml_bytes: bytes):
     except (etree.LxmlError, ValueError):
         return _root_slow(xml_bytes)
     info = root.getroottree().docinfo
-    if info.encoding.upper() != "UTF-8" or info.xml_version != "1.0":
+    if info.xml_version != "1.0" or (info.encoding.upper() != "UTF-8"
+                                     and info.encoding.upper() not in _CHINESE_ENCODINGS):
         return _root_slow(xml_bytes)
     if info.internalDTD is not None or info.externalDTD is not None:
         raise SubmissionParseError(_UNSAFE)

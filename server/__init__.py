@@ -9,7 +9,7 @@ from flask import Flask
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings (config > SHOUDI_* env > defaults), database, storage, logging, blueprints."""
-    from server import db, errors, logs, plugins, storage
+    from server import db, errors, guards, logs, plugins, storage
     from server.config import ensure_secret_key, load_settings
 
     settings = load_settings(config)
@@ -30,6 +30,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     storage.init_app(app)
     errors.init_app(app)
+    guards.init_app(app)
     for blueprint in plugins.blueprints():
         app.register_blueprint(blueprint)
     return app

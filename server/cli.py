@@ -52,7 +52,7 @@ def migrate(data_dir: str | None) -> None:
 @click.option("--host", default="0.0.0.0", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--workers", type=int, help="Worker processes (default: $SHOUDI_WORKERS or 2).")
-@click.option("--threads", type=int, help="Threads per worker (default: $SHOUDI_THREADS or 4).")
+@click.option("--threads", type=int, help="Threads per worker (default: $SHOUDI_THREADS or 16).")
 def serve(data_dir: str | None, host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Run the server (gunicorn, gthread workers) until interrupted."""
     from server.config import load_settings

@@ -61,6 +61,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Collect QR code (e.g. `https://survey.example.gov.cn`). Default: taken from each request.", _opt_str),
     Setting("MAX_BODY_BYTES", 100_000_000, "Largest request body accepted; larger submissions get 413. "
             "Also announced to Collect as X-OpenRosa-Accept-Content-Length.", int),
+    Setting("MAX_XML_BYTES", 5_000_000, "Largest submission XML (the `xml_submission_file` part) accepted; "
+            "a larger one is refused with 413 while it streams in. Household instances with repeats are "
+            "tens of kilobytes.", int),
     Setting("SECRET_KEY", None, "Key for signing digest nonces and sessions. Default: generated once and "
             "kept in `<DATA_DIR>/secret_key`.", _opt_str),
     Setting("AUTH_REALM", "shoudi", "HTTP Digest realm. Changing it invalidates stored digest credentials "
@@ -89,7 +92,16 @@ SETTINGS: tuple[Setting, ...] = (
             "for throwaway test data.", _bool),
     Setting("LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).", _str),
     Setting("WORKERS", 2, "`shoudi serve`: gunicorn worker processes.", int),
-    Setting("THREADS", 4, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable).", int),
+    Setting("THREADS", 16, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable). Each "
+            "upload in progress holds one thread while its body arrives (slow mobile networks); request heads "
+            "are read without a thread.", int),
+    Setting("HEADER_TIMEOUT", 15, "`shoudi serve`: seconds a client has to send a complete request head "
+            "(request line and headers); slower connections are closed (slowloris).", float),
+    Setting("READ_TIMEOUT", 30, "`shoudi serve`: seconds any single read of a request body may wait for data; "
+            "an upload that stalls longer is answered 408.", float),
+    Setting("LINGER_SECONDS", 10, "`shoudi serve`: after refusing a request before reading its body (413, 401…), "
+            "seconds spent reading and discarding the rest (while it arrives at 32 KB/s or more, up to 512 MB or twice "
+            "MAX_BODY_BYTES) so the client reads the answer instead of a connection reset.", float),
     Setting("PROCESSORS", 1, "`shoudi serve`: background processes (niced) that parse, score and register "
             "new submissions, so bursts of uploads are acknowledged at full speed. 0: each web worker "
             "processes right after its 201 (PROCESS_INLINE) and sweeps leftovers every minute.", int),
@@ -125,6 +137,13 @@ SETTINGS: tuple[Setting, ...] = (
             "workflow deadlines. Default: the packaged State Council data 2020–2026.", _opt_str),
     Setting("WORKFLOW_REGIONS_FILE", None, "JSON choosing the procedure (and parameters) per region-code prefix; "
             "see docs/workflow.md. Default: Inner Mongolia 8 steps under 15…, simplified elsewhere.", _opt_str),
+    Setting("IMPORT_MAX_ROWS", 1_000_000, "Region and department-data imports: most rows read from one file "
+            "(a larger file is refused: split it).", int),
+    Setting("IMPORT_MAX_CELL_CHARS", 32_767, "Imports: longest cell accepted (Excel's own limit).", int),
+    Setting("IMPORT_MAX_XLSX_BYTES", 300_000_000, "Imports: largest total uncompressed size of an .xlsx file's "
+            "members, checked before the workbook is opened (zip bombs).", int),
+    Setting("IMPORT_MAX_XLSX_RATIO", 100, "Imports: largest compression ratio of an .xlsx member above 1 MB "
+            "(zip bombs).", int),
     Setting("API_TOKEN_HOURS", 12, "Lifetime of REST API bearer tokens, in hours.", int),
     Setting("FROZEN_TODAY", None, "Pin the workflow's date (ISO `YYYY-MM-DD`) for demos and tests; leave unset "
             "in production.", _opt_str),

@@ -32,7 +32,8 @@ class ApiError(Exception):
 
 
 def _is_openrosa() -> bool:
-    return request.blueprint in OPENROSA_BLUEPRINTS
+    # a URL no rule matched (e.g. an id out of range) has no blueprint: its /v1/ prefix decides
+    return request.blueprint in OPENROSA_BLUEPRINTS or (request.blueprint is None and request.path.startswith("/v1/"))
 
 
 def render(status: int, message: str, *, code: str | None = None, headers: list | None = None,

@@ -544,6 +544,8 @@ def create():
     from server.roles import is_region_code
 
     body = request.get_json(silent=True) or {}
+    if not isinstance(body, dict):
+        body = {}
     kind, spec, region = body.get("kind"), body.get("spec"), body.get("region_code")
     if (kind not in KINDS or not isinstance(spec, str) or not is_region_code(region)
             or not isinstance(body.get("params", {}), dict) or not isinstance(body.get("full", False), bool)):
@@ -587,8 +589,14 @@ def listing():
     for name in ("kind", "spec", "region_code"):
         if request.args.get(name):
             query = query.where(getattr(ExportBatch, name) == request.args[name])
-    limit = min(int(request.args.get("limit", 50)), 200)
-    rows = get_session().scalars(query.order_by(ExportBatch.id.desc()).limit(limit))
+    from server.errors import ApiError
+    try:
+        limit = int(request.args.get("limit", 50))
+    except ValueError:
+        limit = 0
+    if limit < 1:
+        raise ApiError(422, "limit 应为正整数。limit must be a positive integer.", code="validation")
+    rows = get_session().scalars(query.order_by(ExportBatch.id.desc()).limit(min(limit, 200)))
     return jsonify({"items": [b.to_dict() for b in rows]})
 
 

@@ -36,6 +36,7 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
         info = inspect(xml)
     except XFormError as exc:
         raise PublishError(str(exc)) from None
+    check_shipped_structure(info)
     form = session.scalars(select(Form).where(Form.project_id == project.id,
                                               Form.xml_form_id == info.form_id)).first()
     if form is None:
@@ -72,6 +73,31 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
         attach_media(blobs, version, item)
     session.flush()
     return version, created
+
+
+def shipped_paths(form_id: str) -> frozenset[str]:
+    """Instance paths (`/group/field`) of every catalog field of a shipped form; empty for other ids."""
+    import forms
+    from forms.fields import walk
+
+    if form_id not in forms.FORM_IDS:
+        return frozenset()
+    return frozenset("/" + "/".join([g.name for g in groups] + [f.name]) for groups, f in walk(forms.CATALOG, form_id))
+
+
+def check_shipped_structure(info) -> None:  # noqa: ANN001 — server.xforms.XFormInfo
+    """A form using the id of a shipped form (forms.FORM_IDS) is processed by that form's parser and
+    register steps: it must carry every field of the catalog at the same place, or every submission
+    to it would fail processing. Extra fields are allowed (ignored by processing)."""
+    missing = sorted(shipped_paths(info.form_id) - info.paths)
+    if missing:
+        shown = ", ".join(missing[:8]) + (f" … (+{len(missing) - 8})" if len(missing) > 8 else "")
+        raise PublishError(
+            f"表单 id {info.form_id} 属于系统内置表单，但结构不同（缺少 {len(missing)} 个字段：{shown}），"
+            "按此发布的每份提交都将无法处理。请使用 `shoudi forms build` 生成的表单，或改用其他表单 id。"
+            f" Form id {info.form_id} belongs to a shipped form but this form has another structure "
+            f"({len(missing)} of its fields are missing: {shown}); every submission to it would fail "
+            "processing. Publish the form `shoudi forms build` makes, or use another form id.")
 
 
 def attach_media(blobs: BlobStore, version: FormVersion, item: MediaFile) -> FormMedia:

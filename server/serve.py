@@ -1,5 +1,8 @@
 """`shoudi serve`: gunicorn (gthread workers, keep-alive) running create_app, plus processing.
 
+The worker class (server/serve_worker.py) reads request heads in the main loop and bounds body
+reads (HEADER_TIMEOUT, READ_TIMEOUT, LINGER_SECONDS), so slow clients cannot hold every thread.
+
 Background jobs (exports, re-scoring, department data comparison) run in JOB_WORKERS niced
 `shoudi worker` processes started and stopped with the server.
 
@@ -275,7 +278,7 @@ def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threa
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,
-        "worker_class": "gthread",
+        "worker_class": "server.serve_worker.ShoudiWorker",   # gthread, hardened against slow clients
         "threads": threads,
         "keepalive": 75,             # Collect reuses connections between formList, downloads, uploads
         "timeout": 120,

@@ -22,6 +22,7 @@ class XFormInfo:
     title: str
     media: list[str] = field(default_factory=list)          # file names the form references
     binary_fields: list[str] = field(default_factory=list)  # instance paths, e.g. /data/photo
+    paths: frozenset[str] = frozenset()                      # every element below the root: /group/field
 
 
 def inspect(xml: bytes) -> XFormInfo:
@@ -53,6 +54,14 @@ def inspect(xml: bytes) -> XFormInfo:
         media.append(m.group(1).rsplit("/", 1)[-1])
     if root.find(f".//{{{XF}}}input[@query]") is not None:
         media.append("itemsets.csv")
+    paths: set[str] = set()
+
+    def walk(el, prefix: str) -> None:  # noqa: ANN001
+        for child in el.iterchildren(tag="{*}*"):
+            path = f"{prefix}/{xmlsafe.local(child.tag)}"
+            paths.add(path)
+            walk(child, path)
+    walk(data, "")
     binary = [b.get("nodeset") for b in model.iter(f"{{{XF}}}bind")
               if (b.get("type") or "").split(":")[-1] == "binary" and b.get("nodeset")]
     return XFormInfo(
@@ -61,4 +70,5 @@ def inspect(xml: bytes) -> XFormInfo:
         title=title or data.get("id"),
         media=sorted({m for m in media if m and m not in {".", ".."}}),
         binary_fields=sorted(set(binary)),
+        paths=frozenset(paths),
     )

@@ -133,6 +133,8 @@ def require(*roles: str):
 
 def check_region(region_code: str | None, *, not_found: str = "not_found") -> None:
     """404 when the object's region lies outside the caller's regions."""
+    from server.roles import is_region_code
     user = current_user()
-    if region_code is None or not may_act_in(user.region_codes, user.role, region_code):
+    if (region_code is None or not is_region_code(region_code)
+            or not may_act_in(user.region_codes, user.role, region_code)):
         raise ApiError(404, "未找到。Not found.", code=not_found)

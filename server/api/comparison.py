@@ -11,6 +11,7 @@ from server.jobs import Job
 from server.register.comparison_import import create_batch, decide
 from server.register.models import ComparisonBatch, ComparisonWarning, Household
 from server.register.scope import region_condition
+from server.register.tables import TableError
 
 from . import bp
 from .auth import check_region, current_user, require
@@ -44,9 +45,12 @@ def import_department_file():
         raise problem(422, "validation", "须指定区划。region_code is required.")
     check_region(region_code)
     session = get_session()
-    batch = create_batch(session, get_blobs(), source=data["source"], region_code=region_code,
-                         filename=upload.filename or "upload.csv", stream=upload.stream, mapping=data["mapping"],
-                         options=data["options"], actor=user)
+    try:
+        batch = create_batch(session, get_blobs(), source=data["source"], region_code=region_code,
+                             filename=upload.filename or "upload.csv", stream=upload.stream,
+                             mapping=data["mapping"], options=data["options"], actor=user)
+    except TableError as exc:
+        raise problem(422, "comparison.invalid", str(exc)) from None
     session.commit()
     return jsonify({"batch": BatchOut().dump(batch), "job": session.get(Job, batch.job_id).to_dict()}), 202
 

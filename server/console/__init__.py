@@ -5,6 +5,7 @@ Server-rendered Jinja pages over the register's services; zh-CN by default, Engl
 every page by the API's helpers. See docs/console.md.
 """
 from flask import Blueprint, g, render_template, request, session as cookie
+from sqlalchemy.exc import DataError
 
 from server.errors import ApiError
 
@@ -119,6 +120,13 @@ def _api_error(exc: ApiError):  # noqa: ANN202
         return redirect(url_for("console.login"))
     key = f"error.{exc.status}" if has(f"error.{exc.status}") else "error.400"
     return _error_page(exc.status, key, exc.message if exc.status in (409, 422) else None)
+
+
+@bp.errorhandler(DataError)
+@bp.errorhandler(OverflowError)
+def _bad_value(_exc: Exception):  # noqa: ANN202
+    """A value the database refuses (server/guards.py does the same for the other blueprints)."""
+    return _error_page(400, "error.400")
 
 
 @bp.errorhandler(Exception)

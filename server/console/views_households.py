@@ -22,6 +22,7 @@ from .charts import score_chart
 from .views_dashboard import STATUSES, categories
 
 PER_PAGE = 50
+MAX_PAGE = 100_000   # deeper pages are past any county's register (and would overflow an OFFSET)
 PHOTO_FIELDS = ("authorization_photo", "signature", "evidence_photos")
 
 
@@ -42,7 +43,7 @@ def households():  # noqa: ANN201
     if area:
         access.checked_region(area)
     try:
-        page_no = max(int(args.get("page", 1)), 1)
+        page_no = min(max(int(args.get("page", 1)), 1), MAX_PAGE)
     except ValueError:
         page_no = 1
     category = args.get("category") or None

@@ -110,9 +110,15 @@ def start_comparison():  # noqa: ANN201
     if upload is None or not upload.filename or source not in SOURCES:
         flash(t("error.422"), "error")
         return redirect(url_for("console.jobs"))
+    from server.register.tables import TableError
     session = get_session()
-    batch = create_comparison(session, get_blobs(), source=source, region_code=region, filename=upload.filename,
-                              stream=upload.stream, actor=user)
+    try:
+        batch = create_comparison(session, get_blobs(), source=source, region_code=region,
+                                  filename=upload.filename, stream=upload.stream, actor=user)
+    except TableError as exc:
+        session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("console.jobs"))
     session.commit()
     flash(t("jobs.queued", id=batch.job_id), "ok")
     return redirect(url_for("console.jobs"))

@@ -178,8 +178,11 @@ def submission(pid: int, token: str | None):
     sha = recently_verified(session, token, pid) if express_lane(session) else None
     who = {"token_sha256": sha} if sha else _submitter(pid, token)
     origin = {"device_id": request.args.get("deviceID"), "user_agent": _user_agent()}
+    session.close()   # the body may take minutes on a weak network: hold no pooled connection meanwhile
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
-                          request.content_length) as (xml, files):
+                          request.content_length, current_app.config["MAX_XML_BYTES"]) as (xml, files):
+        if not sha:
+            autocommit(session)   # as `_submitter` left it
         received, header = None, None
         if express_lane(session):
             received, header = receive_express(session, get_blobs(), project_id=pid, xml=xml, files=files,

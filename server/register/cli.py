@@ -38,10 +38,12 @@ def import_regions(data_dir: str | None, file: str, vintage: int | None) -> None
 
     from . import audit
     from .region_import import read_regions
+    from .tables import TableLimits
 
     app = _app(data_dir)
     with session_scope(app) as session:
-        result = read_regions(file, vintage=vintage, existing=set(session.scalars(select(Region.code))))
+        result = read_regions(file, vintage=vintage, existing=set(session.scalars(select(Region.code))),
+                              limits=TableLimits.from_config(app.config))
         if not result.ok:
             for error in result.errors[:50]:
                 click.echo(f"第{error['row']}行 row {error['row']}: {error['code']} {error['message']}", err=True)
@@ -87,15 +89,20 @@ def compare_command(data_dir, source, file, region_code, mapping, min_amount, no
 
     from .comparison import SOURCES
     from .comparison_import import create_batch
+    from .tables import TableError, TableLimits
 
     if source not in SOURCES:
         raise click.BadParameter(f"one of {', '.join(SOURCES)}", param_hint="SOURCE")
     app = _app(data_dir)
     options = {"min_amount": min_amount} if min_amount is not None else {}
     with session_scope(app) as session, open(file, "rb") as stream:
-        batch = create_batch(session, get_blobs(app), source=source, region_code=region_code,
-                             filename=Path(file).name, stream=stream,
-                             mapping=json.loads(mapping) if mapping else {}, options=options)
+        try:
+            batch = create_batch(session, get_blobs(app), source=source, region_code=region_code,
+                                 filename=Path(file).name, stream=stream,
+                                 mapping=json.loads(mapping) if mapping else {}, options=options,
+                                 limits=TableLimits.from_config(app.config))
+        except TableError as exc:
+            raise click.ClickException(str(exc)) from None
         session.commit()
         click.echo(f"batch {batch.id}, job {batch.job_id}")
     _run_now(app, now)

@@ -17,18 +17,22 @@ from server.roles import subtree_prefix
 from . import audit
 from .comparison import SOURCES, ComparisonStats, compare
 from .models import ComparisonBatch, ComparisonWarning, Household, Member
+from .tables import TableLimits, check_xlsx, current_limits
 
 INSERT_BATCH = 1000
 
 
 def create_batch(session: Session, blobs, *, source: str, region_code: str, filename: str,  # noqa: ANN001
                  stream: IO[bytes], mapping: dict | None = None, options: dict | None = None,
-                 actor: Any = None) -> ComparisonBatch:
-    """Store the uploaded file and queue the comparison job (caller commits)."""
+                 actor: Any = None, limits: TableLimits | None = None) -> ComparisonBatch:
+    """Store the uploaded file and queue the comparison job (caller commits). A workbook that would
+    inflate beyond the import limits is refused here (`TableError`), before any job is queued."""
     from server.jobs import enqueue
 
     if source not in SOURCES:
         raise ValueError(f"unknown source {source!r}")
+    if filename.lower().endswith((".xlsx", ".xlsm")):
+        check_xlsx(stream, limits or current_limits())
     blob = blobs.put_stream(stream)
     batch = ComparisonBatch(source=source, region_code=region_code, filename=filename, blob_sha256=blob.sha256,
                             mapping=dict(mapping or {}), options=dict(options or {}), state="queued",

@@ -11,7 +11,7 @@ from typing import IO, Iterable
 
 from server.roles import is_region_code, level_of, parent_code
 
-from .tables import TableError, read_table
+from .tables import TableError, TableLimits, read_table
 
 CODE = ("区划代码", "统计用区划代码", "代码", "code")
 NAME = ("名称", "区划名称", "name")
@@ -46,13 +46,13 @@ def _pick(row: dict, names: tuple[str, ...]) -> str:
 
 
 def read_regions(file: str | IO[bytes], *, filename: str | None = None, vintage: int | None = None,
-                 existing: Iterable[str] = ()) -> RegionImport:
+                 existing: Iterable[str] = (), limits: TableLimits | None = None) -> RegionImport:
     """Parse and validate a region file; all errors are collected (nothing is partially valid)."""
     result = RegionImport()
     seen: dict[str, int] = {}
     known = set(existing)
     try:
-        for number, row in read_table(file, CODE, filename=filename):
+        for number, row in read_table(file, CODE, filename=filename, limits=limits):
             code, name = _pick(row, CODE), _pick(row, NAME)
             error = None
             if not is_region_code(code):

@@ -16,6 +16,13 @@ class HeaderError(ValueError):
     pass
 
 
+class FieldTooLong(HeaderError):
+    """An identifier longer than its database column (255 characters)."""
+
+
+MAX_ID_CHARS = 255   # instanceID and deprecatedID columns (ODK's are uuid:… of 41 characters)
+
+
 @dataclass
 class InstanceHeader:
     form_id: str
@@ -61,11 +68,15 @@ def read_header(xml: bytes) -> InstanceHeader:
     if instance_id is None:
         for child in root.iterchildren("{*}instanceID"):
             instance_id = (child.text or "").strip() or None
+    deprecated_id = _meta_text(root, "deprecatedID")
+    for name, value in (("instanceID", instance_id), ("deprecatedID", deprecated_id)):
+        if value is not None and len(value) > MAX_ID_CHARS:
+            raise FieldTooLong(f"{name} 超过 {MAX_ID_CHARS} 个字符 / {name} is longer than {MAX_ID_CHARS} characters")
     return InstanceHeader(
         form_id=form_id,
         version=(root.get("version") or "").strip(),
         instance_id=instance_id,
-        deprecated_id=_meta_text(root, "deprecatedID"),
+        deprecated_id=deprecated_id,
         instance_name=_meta_text(root, "instanceName"),
         root=root,
     )

@@ -19,7 +19,7 @@ from server.db import HotStatement, begin_write, end_autocommit, remember, remem
 from server.errors import ApiError
 from server.models import Attachment, Form, FormVersion, Submission, SubmissionVersion, utcnow
 from server.storage import BlobStore
-from server.submissions.header import HeaderError, InstanceHeader, read_header
+from server.submissions.header import FieldTooLong, HeaderError, InstanceHeader, read_header
 
 log = logging.getLogger("shoudi.intake")
 
@@ -116,6 +116,8 @@ def read(xml: bytes) -> InstanceHeader:
     """The instance header, or a 400 for XML that cannot be read."""
     try:
         return read_header(xml)
+    except FieldTooLong as exc:
+        raise ApiError(400, f"提交的 XML 无效：{exc}。", code="400.2") from None
     except HeaderError as exc:
         raise ApiError(400, "Required parameter form ID xml attribute missing. "
                             f"提交的 XML 无法解析或缺少表单 id（{exc}）。", code="400.2") from None

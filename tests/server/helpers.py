@@ -140,3 +140,22 @@ class DigestClient:
         def factory():
             return {k: (io.BytesIO(v[0]), v[1], v[2]) if isinstance(v, tuple) else v for k, v in snapshot.items()}
         return self.request("POST", url, data_factory=factory, content_type="multipart/form-data", **kw)
+
+
+def shipped_structure(xform: bytes) -> bytes:
+    """A test XForm under a shipped form id (forms.FORM_IDS) given every catalog field of that form at
+    its place, as publishing requires (server/publishing.py); the test's own fields and binds stay."""
+    from lxml import etree
+
+    from server.publishing import shipped_paths
+
+    xf = "http://www.w3.org/2002/xforms"
+    root = etree.fromstring(xform)
+    instance = next(i for i in root.iter(f"{{{xf}}}instance") if i.get("id") is None and i.get("src") is None)
+    data = next(iter(instance.iterchildren(tag="{*}*")))
+    for path in sorted(shipped_paths(data.get("id"))):
+        element = data
+        for step in path.strip("/").split("/"):
+            child = element.find(f"{{*}}{step}")
+            element = child if child is not None else etree.SubElement(element, f"{{{xf}}}{step}")
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")

@@ -19,16 +19,18 @@ def test_csv_bundle_of_received_submissions(app, collect, world, cli_runner, tmp
     assert result.exit_code == 0, result.output
     zf = zipfile.ZipFile(out)
     names = set(zf.namelist())
-    assert {"visit.csv", "visit-members.csv", "media/photo.jpg", "media/m0.jpg"} <= names
-    assert zf.read("media/photo.jpg") == JPEG
+    folder = "media/uuid-11111111-1111-4111-8111-111111111111"
+    assert {"visit.csv", "visit-members.csv", f"{folder}/photo.jpg", f"{folder}/m0.jpg"} <= names
+    assert zf.read(f"{folder}/photo.jpg") == JPEG
     root = list(csv.DictReader(io.StringIO(zf.read("visit.csv").decode("utf-8-sig"))))
     assert [r["KEY"] for r in root] == [IID1, IID2]
     assert [r["name"] for r in root] == ["张三", "李四"]
     assert root[0]["SubmitterName"] and root[0]["SubmissionDate"].endswith("Z")
     assert root[0]["AttachmentsExpected"] == "2" and root[0]["AttachmentsPresent"] == "2"
     assert root[0]["FormVersion"] == "2024010101" and root[0]["Edits"] == "0"
+    assert root[0]["photo"] == f"{folder}/photo.jpg" and root[1]["photo"] == ""
     members = list(csv.DictReader(io.StringIO(zf.read("visit-members.csv").decode("utf-8-sig"))))
-    assert members == [{"mname": "m0", "idphoto": "m0.jpg", "PARENT_KEY": IID1,
+    assert members == [{"mname": "m0", "idphoto": f"{folder}/m0.jpg", "PARENT_KEY": IID1,
                         "KEY": f"{IID1}/members[1]"}]
     other = cli_runner("export", "csv", "--region", "150122000000", "--form", "visit")
     assert other.exit_code != 0 and "No form" in other.output

@@ -11,6 +11,7 @@ from server.publishing import publish
 from server.register.entities import entity_properties
 from server.register.households import apply_record
 from server.storage import get_blobs
+from tests.server.helpers import shipped_structure
 from tests.server.register.world import record
 
 FOLLOWUP = """<?xml version="1.0" encoding="UTF-8"?>
@@ -33,7 +34,7 @@ OR = {"X-OpenRosa-Version": "1.0"}
 @pytest.fixture
 def setup(app, db_session, world):
     project = create_project(db_session, "土左旗", "150121000000")
-    publish(db_session, get_blobs(app), project, FOLLOWUP)
+    publish(db_session, get_blobs(app), project, shipped_structure(FOLLOWUP))
     mine = apply_record(db_session, record())
     theirs = apply_record(db_session, record(region_code="150121100202", head_name="赵四",
                                              head_id_number="150121197001010013", members=[]))

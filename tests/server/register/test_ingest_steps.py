@@ -10,6 +10,7 @@ from server.models import SubmissionVersion
 from server.publishing import publish
 from server.register.models import Assessment, AuditEntry, Household, HouseholdVersion, WorkflowCase
 from server.storage import get_blobs
+from tests.server.helpers import shipped_structure
 
 INSTANCE = (Path(__file__).resolve().parents[2] / "forms" / "data" / "household_survey_instance.xml").read_bytes()
 VERSION = INSTANCE.split(b'version="', 1)[1].split(b'"', 1)[0].decode()
@@ -29,7 +30,7 @@ def _form(form_id: str) -> bytes:
 @pytest.fixture
 def submit(app, db_session, world):
     project = create_project(db_session, "土左旗", "150121000000")
-    publish(db_session, get_blobs(app), project, _form("household_survey"))
+    publish(db_session, get_blobs(app), project, shipped_structure(_form("household_survey")))
     token = issue_token(db_session, world.users["collector"], project).token
     db_session.commit()
     client = app.test_client()

@@ -13,7 +13,7 @@ from server.db import session_scope
 from server.models import Attachment, SubmissionVersion
 from server.register.holds import HeldSubmission
 from server.register.models import AuditEntry, Household, HouseholdVersion, Member
-from tests.security.conftest import (OTHER_TOWNSHIP_VILLAGE, OUTSIDE_VILLAGE, VILLAGE_A, VILLAGE_B, bearer, entity_id, head_id,
+from tests.security.register.conftest import (OTHER_TOWNSHIP_VILLAGE, OUTSIDE_VILLAGE, VILLAGE_A, VILLAGE_B, bearer, entity_id, head_id,
                                      instance_id, member_ids, post, process)
 
 MODES = ("steps", "batch")

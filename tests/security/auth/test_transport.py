@@ -1,6 +1,6 @@
 """Transport: `Secure` cookies and HSTS over HTTPS; X-Forwarded-* only from configured proxies (in the
 app and in gunicorn), so a client cannot claim HTTPS to get Basic over plain HTTP. The real-server
-version of the last attack is in tests/security/test_live.py."""
+version of the last attack is in tests/security/auth/test_live.py."""
 from __future__ import annotations
 
 import base64

@@ -1,7 +1,7 @@
 """Logout ends the session server-side; a password change or disabling the user ends all of them.
 
 Attacks played: reuse a bearer token or a copied console cookie after logout, after a password change,
-after the user is disabled (against a real server process: tests/security/test_live.py).
+after the user is disabled (against a real server process: tests/security/auth/test_live.py).
 """
 from __future__ import annotations
 
