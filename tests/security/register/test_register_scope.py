@@ -278,14 +278,15 @@ def test_only_the_submitter_adds_a_missing_attachment_and_none_is_replaced_after
 # -- console ----------------------------------------------------------------------------------------------------
 
 def _console(app, county, name: str):  # noqa: ANN001, ANN202
-    from server.api.auth import _fingerprint
+    """A console client logged in as ``name`` (a server-side console session in the cookie)."""
+    from server.api.auth import COOKIE_KEY
+    from server.auth import sessions
     from server.models import User
     client = app.test_client()
-    with session_scope(app, write=False) as session:
-        user = session.get(User, county.users[name])
-        fp = _fingerprint(user)
+    with session_scope(app) as session:
+        secret = sessions.start(session, session.get(User, county.users[name]), "console", hours=1)
     with client.session_transaction() as cookie:
-        cookie["uid"], cookie["fp"], cookie["csrf"] = county.users[name], fp, "t0ken"
+        cookie[COOKIE_KEY], cookie["csrf"] = secret, "t0ken"
     return client
 
 
