@@ -307,10 +307,12 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                 .where(SubmissionVersion.submission_id.in_([s.id for s, *_ in rows]))
                 .group_by(SubmissionVersion.submission_id)).all())
             for sub, version, display_name, username in rows:
+                xml = instance_xml(version, blobs)
+                encrypted = _is_encrypted(xml)   # its parts are its data: always shipped (with a manifest)
                 attachments = [(a.name, (lambda sha=a.sha256: blobs.open(sha)))
-                               for a in version.attachments if a.sha256] if include_media else ()
+                               for a in version.attachments if a.sha256] if include_media or encrypted else ()
                 yield central_csv.Submission(
-                    sub.instance_id, instance_xml(version, blobs), submission_date=sub.created_at,
+                    sub.instance_id, xml, encrypted=encrypted, submission_date=sub.created_at,
                     submitter_id=sub.submitter_id, submitter_name=display_name or username,
                     attachments_present=version.attachments_present,
                     attachments_expected=version.attachments_expected, review_state=sub.review_state,
@@ -325,6 +327,16 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                    {"submissions": summary.submissions, "repeat_rows": summary.repeat_rows,
                     "media_files": summary.media_files, "skipped": summary.skipped, "files": summary.files},
                    f"{spec}.zip")
+
+
+def _is_encrypted(xml: bytes) -> bool:
+    if b"encryptedXmlFile" not in xml:
+        return False
+    from server.submissions.header import HeaderError, read_header
+    try:
+        return read_header(xml).encrypted
+    except HeaderError:
+        return False
 
 
 def _count():

@@ -25,7 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server import plugins
 from server.bulk import update_rows
 from server.db import begin_write, get_db
-from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
+from server.models import SETTLED_STATES, Form, FormVersion, Project, SubmissionVersion, utcnow
 from server.storage import BlobStore, get_blobs
 from server.submissions.intake import instance_xml
 
@@ -34,6 +34,20 @@ log = logging.getLogger("shoudi.ingest")
 
 class ProcessingError(Exception):
     """A step cannot complete; the message is stored on the submission version."""
+
+
+class Settled(Exception):
+    """A step found that no (further) processing applies to this version now. The run ends in a clean
+    state of its own (`SETTLED_STATES`), never `failed`: what the steps wrote is rolled back, the reason
+    is kept in `processing_error`'s place as a note (`processing_log`), and `reprocess --all-failed`
+    leaves it alone."""
+
+    def __init__(self, state: str, reason: str) -> None:
+        if state not in SETTLED_STATES:
+            raise ValueError(f"not a settled processing state: {state!r}")
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
 
 
 @dataclass
@@ -72,8 +86,8 @@ def _skip_locked(session: Session) -> bool:
 
 def process_version(app: Flask, version_id: int, *, force: bool = False,
                     steps: Iterable[Step] | None = None) -> str:
-    """Run the pipeline on one version; returns its resulting state ('done', 'failed', 'missing', or
-    'busy' when another processor holds it right now).
+    """Run the pipeline on one version; returns its resulting state ('done', 'failed', a settled state
+    such as 'not_applicable' or 'encrypted', 'missing', or 'busy' when another processor holds it now).
 
     PostgreSQL: the version row is locked (FOR UPDATE SKIP LOCKED) before any step, so two processors
     never run the same version. SQLite (one writer): leading steps marked `pure = True` (no database
@@ -157,10 +171,11 @@ def run_batch(app: Flask, session: Session, versions: list[SubmissionVersion], s
         for version in versions:
             ctx = _context(app, session, blobs, version, owners)
             entries: list[dict] = []
-            if _run_pure(app, session, ctx, steps[:n_pure], entries):
+            ended = _run_pure(app, session, ctx, steps[:n_pure], entries)
+            if ended is None:
                 ready.append((ctx, entries))
             else:
-                counts["failed"] = counts.get("failed", 0) + 1
+                counts[ended] = counts.get(ended, 0) + 1
         writer = getattr(steps[-1], "batch_writer", None) if steps and batch_writer else None
         if writer is not None and tuple(step_name(s) for s in steps[n_pure:]) != tuple(writer.step_names):
             writer = None
@@ -202,19 +217,37 @@ def _context(app: Flask, session: Session, blobs: BlobStore, version: Submission
                        form_version=form_version, project=project)
 
 
-def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step], entries: list[dict]) -> bool:
-    """The leading pure steps of one version (no database writes); False: one failed (recorded)."""
+def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step],
+              entries: list[dict]) -> str | None:
+    """The leading pure steps of one version (no database writes); None when they all ran, else the
+    state the version was left in (recorded): `failed`, or a settled state."""
     for step in steps:
         name = step_name(step)
         started = time.perf_counter()
         try:
             with app.app_context():
                 step(ctx)
+        except Settled as settled:
+            _settle(session.get(SubmissionVersion, ctx.version.id), name, settled, entries, started)
+            session.flush()
+            return settled.state
         except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
             _fail_in_batch(session, ctx.version.id, name, exc, entries, started)
-            return False
+            return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
-    return True
+    return None
+
+
+def _settle(version: SubmissionVersion, name: str, settled: Settled, entries: list[dict], started: float) -> None:
+    """Record a settled end of processing on the (loaded) version; the caller flushes or commits."""
+    entries.append({"step": name, "status": settled.state, "note": settled.reason[:500],
+                    "ms": round((time.perf_counter() - started) * 1000, 1)})
+    log.info("processing settled: version=%s step=%s state=%s", version.id, name, settled.state)
+    version.processing_state = settled.state
+    version.processing_error = None
+    version.processing_attempts = (version.processing_attempts or 0) + 1
+    version.processing_log = entries
+    version.processed_at = utcnow()
 
 
 def _fail_in_batch(session: Session, version_id: int, name: str, exc: Exception, entries: list[dict],
@@ -266,6 +299,11 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             with app.app_context():
                 step(ctx)
             session.flush()
+        except Settled as settled:
+            savepoint.rollback()
+            _settle(session.get(SubmissionVersion, version_id), name, settled, entries, started)
+            session.flush()
+            return settled.state
         except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
             savepoint.rollback()
             if isinstance(exc, DBAPIError) and type(exc.orig).__name__ in ("DeadlockDetected", "LockNotAvailable"):
@@ -315,6 +353,9 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         try:
             with app.app_context():
                 step(ctx)
+        except Settled as settled:
+            session.rollback()
+            return _record_settled(app, session, version_id, name, settled, entries, started)
         except Exception as exc:  # noqa: BLE001 — any failure is recorded, never raised to the client
             session.rollback()
             entries.append({"step": name, "status": "failed", "error": type(exc).__name__,
@@ -338,6 +379,19 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         version.record = ctx.record
     session.commit()
     return "done"
+
+
+def _record_settled(app: Flask, session: Session, version_id: int, name: str, settled: Settled,
+                    entries: list[dict], started: float) -> str:
+    """`_run`'s settled end, in a write transaction of its own (the steps' writes are rolled back)."""
+    begin_write(session)
+    version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
+    if version is None:
+        session.rollback()
+        return "missing"
+    _settle(version, name, settled, entries, started)
+    session.commit()
+    return settled.state
 
 
 def _record_failure(app: Flask, version_id: int, step: str, exc: Exception, entries: list[dict]) -> None:
@@ -400,7 +454,7 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
             state = _process(app, version_id, steps, force=False, found_done="skipped")
             if state != "skipped":     # "skipped": another processor did it meanwhile
                 counts[state] = counts.get(state, 0) + 1
-            progressed = progressed or state in ("done", "failed")
+            progressed = progressed or state in ("done", "failed", *SETTLED_STATES)
         if not progressed:
             return counts
 

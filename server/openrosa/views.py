@@ -179,7 +179,7 @@ def submission(pid: int, token: str | None):
     who = {"token_sha256": sha} if sha else _submitter(pid, token)
     origin = {"device_id": request.args.get("deviceID"), "user_agent": _user_agent()}
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
-                          request.content_length) as (xml, files):
+                          request.content_length) as (xml, files, incomplete):
         received, header = None, None
         if express_lane(session):
             received, header = receive_express(session, get_blobs(), project_id=pid, xml=xml, files=files,
@@ -192,6 +192,15 @@ def submission(pid: int, token: str | None):
     # identifiers only, on the request's own log line (server/logs.py)
     g.log_detail = (f"version={received.version_id} created={received.created} "
                     f"attachments_added={received.attachments_added}")
+    if received.encrypted and received.missing and not incomplete:
+        # The last POST of an encrypted instance and still a named part missing: what arrived is kept
+        # (committed above, completed by a resend of the same XML), but the phone must not take it as
+        # sent and delete it. Collect keeps the instance and retries.
+        g.log_detail += f" missing={len(received.missing)}"
+        raise ApiError(400, "The encrypted submission is incomplete: these files it names were not received: "
+                            f"{', '.join(received.missing)[:500]}. Please send it again. "
+                            f"加密提交不完整，缺少：{', '.join(received.missing)[:500]}。请重新发送。",
+                       code="400.8")
     response = wire.submission_created()
     response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
     if received.created and current_app.config["PROCESS_INLINE"]:
