@@ -475,7 +475,11 @@ def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callabl
     and the helper then clear the backlog on both cores.
     """
     warm_up()
+    swept = 0.0
     while keep_going():
+        if time.monotonic() - swept > SWEEP_SECONDS:
+            swept = time.monotonic()
+            _sweep_unlocks(app)
         if when_quiet is not None:
             counts = _drain_while_quiet(app, when_quiet, keep_going)
         else:
@@ -484,6 +488,23 @@ def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callabl
             log.info("processed: %s", counts)
         else:
             time.sleep(poll_seconds if when_quiet is None else min(poll_seconds, when_quiet))
+
+
+SWEEP_SECONDS = 60
+
+
+def _sweep_unlocks(app: Flask) -> None:
+    """Delete project keys whose unlock window has passed (server/encryption.py): they are never used
+    after it, and are not kept either."""
+    from server.encryption import sweep_expired
+    try:
+        with get_db(app).sessionmaker() as session:
+            begin_write(session)
+            if sweep_expired(session):
+                log.info("expired key unlocks removed")
+            session.commit()
+    except Exception:  # noqa: BLE001 — retried at the next sweep
+        log.exception("sweeping expired key unlocks failed")
 
 
 _NEWEST_PENDING = select(SubmissionVersion.received_at).where(

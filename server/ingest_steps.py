@@ -1,6 +1,8 @@
 """The server's own processing steps (others add theirs in server/components.py)."""
 from __future__ import annotations
 
+import base64
+
 from server.ingest import ProcessingError, Settled, StepContext
 
 
@@ -15,7 +17,7 @@ def parse_instance(ctx: StepContext) -> None:
     except ImportError as exc:
         raise ProcessingError(f"forms.parse_submission is not available: {exc}") from None
     if b"encryptedXmlFile" in ctx.xml and _encrypted(ctx.xml):
-        raise Settled("encrypted", "encrypted instance: waiting for decryption (待解密)")
+        ctx.xml = _decrypted(ctx)   # or Settled("encrypted"): waiting for the key
     if ctx.form.xml_form_id not in FORMS:
         raise Settled("not_applicable", f"form {ctx.form.xml_form_id[:60]!r} is not one of shoudi's household "
                                         "forms: no register step applies (无需登记)")
@@ -30,6 +32,45 @@ def parse_instance(ctx: StepContext) -> None:
 parse_instance.step_name = "parse"
 parse_instance.pure = True  # reads ctx.xml only: runs before the write transaction
 parse_instance.warm_up = lambda: __import__("forms")  # a processor imports the parser when it starts
+
+
+def _decrypted(ctx: StepContext) -> bytes:
+    """The instance inside an encrypted submission, decrypted with the project's unlocked key. Waits
+    (`encrypted`) while the key is locked or when the instance was encrypted with another key; fails
+    when a part was altered (padding or element signature) — the stored parts are never touched."""
+    from server import odk_crypto
+    from server.encryption import unlocked_private_key
+    from server.submissions.header import read_header
+    header = read_header(ctx.xml)
+    private = unlocked_private_key(ctx.session, ctx.app.config["SECRET_KEY"], ctx.project.id)
+    if private is None:
+        raise Settled("encrypted", "encrypted instance: waiting for decryption, the project key is locked (待解密)")
+    root = header.root
+    key = next(((el.text or "").strip() for el in root.iterchildren("{*}base64EncryptedKey")), "")
+    if not key:
+        raise ProcessingError("the encrypted submission has no base64EncryptedKey")
+    signature = next(((el.text or "").strip() for el in root.iterchildren("{*}base64EncryptedElementSignature")),
+                     None)
+    names = header.encrypted_parts()
+    xml_part = next(((el.text or "").strip() for el in root.iterchildren("{*}encryptedXmlFile")), "")
+    media = [n for n in names if n != xml_part]
+    parts = {a.name: ctx.blobs.read(a.sha256) for a in ctx.version.attachments if a.sha256 and a.name in names}
+    try:
+        odk_crypto.unwrap_key(private, base64.b64decode(key))
+    except (odk_crypto.UndecryptableSubmission, ValueError):
+        raise Settled("encrypted", "encrypted with another key than this project's: decrypt it offline "
+                                   "with that key (待解密)") from None
+    try:
+        plain = odk_crypto.decrypt_submission(
+            private, form_id=header.form_id, version=header.version or None, instance_id=header.instance_id or "",
+            base64_key=key, signature=signature, xml_part=xml_part, media_parts=media, parts=parts)
+        inner = read_header(plain.xml)
+    except (odk_crypto.UndecryptableSubmission, ValueError) as exc:
+        raise ProcessingError(f"the encrypted instance cannot be decrypted: {exc}") from None
+    if inner.form_id != header.form_id or inner.instance_id != header.instance_id:
+        raise ProcessingError("the decrypted instance names another form or instanceID than its manifest")
+    ctx.results["decrypted_media"] = [name for name, _ in plain.media]
+    return plain.xml
 
 
 def _encrypted(xml: bytes) -> bool:

@@ -32,6 +32,8 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
     Re-publishing identical XML under an existing version only updates its media; different XML under
     an existing version string is refused (bump the version: Collect caches by version and hash).
     """
+    from server.encryption import prepare_for_project
+    xml = prepare_for_project(session, project.id, xml)   # managed encryption: the project's public key
     try:
         info = inspect(xml)
     except XFormError as exc:

@@ -17,6 +17,7 @@ ACTIONS = (
     "household.create", "household.version", "household.conflict", "assessment.create",
     "case.open", "case.transition", "case.objection", "comparison.import", "warning.decision",
     "job.enqueue", "export", "policy.set", "policy.remove",
+    "key.create", "key.unlock", "key.unlock_failed", "key.lock",
 )
 
 
