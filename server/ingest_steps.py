@@ -55,6 +55,8 @@ def _decrypted(ctx: StepContext) -> bytes:
     xml_part = next(((el.text or "").strip() for el in root.iterchildren("{*}encryptedXmlFile")), "")
     media = [n for n in names if n != xml_part]
     parts = {a.name: ctx.blobs.read(a.sha256) for a in ctx.version.attachments if a.sha256 and a.name in names}
+    if len(parts) < len(names):   # a split upload still under way: its last POST sends it back here
+        raise Settled("encrypted", "encrypted instance: waiting for its remaining parts (待解密)")
     try:
         odk_crypto.unwrap_key(private, base64.b64decode(key))
     except (odk_crypto.UndecryptableSubmission, ValueError):

@@ -203,7 +203,7 @@ def submission(pid: int, token: str | None):
                        code="400.8")
     response = wire.submission_created()
     response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
-    if received.created and current_app.config["PROCESS_INLINE"]:
+    if (received.created or received.requeued) and current_app.config["PROCESS_INLINE"]:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         processor = get_processor(app)
         if processor is not None:  # `shoudi serve`: the worker's processing thread takes it

@@ -39,6 +39,7 @@ class Received:
     attachments_added: int
     encrypted: bool = False   # an encrypted instance (ODK encryption): its parts are its data
     missing: tuple[str, ...] = ()   # expected files the version still lacks after this request
+    requeued: bool = False    # an encrypted instance completed by this request: processing runs again
 
 
 # Routing and the duplicate check in one statement: the form (by project + xmlFormId), the version the
@@ -262,9 +263,14 @@ def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int,
                                 "xml_submission_file. 已存在相同 instanceID 但内容不同的提交。", code="409.3")
         added = _attach(blobs, existing, files)
         missing = _missing(existing)
+        # An encrypted instance is decrypted from its parts: one that was waiting for them (a split
+        # upload) goes back to processing once they are all here.
+        requeued = bool(header.encrypted and added and not missing and existing.processing_state == "encrypted")
+        if requeued:
+            existing.processing_state = "pending"
         session.commit()
         return Received(existing.id, instance_id, created=False, attachments_added=added,
-                        encrypted=header.encrypted, missing=missing)
+                        encrypted=header.encrypted, missing=missing, requeued=requeued)
 
     previous: SubmissionVersion | None = None
     if header.deprecated_id:
