@@ -39,8 +39,8 @@ class ProcessingError(Exception):
 class Settled(Exception):
     """A step found that no (further) processing applies to this version now. The run ends in a clean
     state of its own (`SETTLED_STATES`), never `failed`: what the steps wrote is rolled back, the reason
-    is kept in `processing_error`'s place as a note (`processing_log`), and `reprocess --all-failed`
-    leaves it alone."""
+    is the step's `note` in `processing_log` (`processing_error` stays empty), and `reprocess
+    --all-failed` leaves it alone."""
 
     def __init__(self, state: str, reason: str) -> None:
         if state not in SETTLED_STATES:
