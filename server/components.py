@@ -11,6 +11,7 @@ MODEL_MODULES = (
     "server.exporting",
     "server.policies",
     "server.encryption",
+    "server.datasets",
 )
 
 # Flask blueprints, registered in this order.

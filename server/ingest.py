@@ -42,12 +42,29 @@ class Settled(Exception):
     is the step's `note` in `processing_log` (`processing_error` stays empty), and `reprocess
     --all-failed` leaves it alone."""
 
-    def __init__(self, state: str, reason: str) -> None:
+    def __init__(self, state: str, reason: str, apply: Callable[[Session], str | None] | None = None) -> None:
         if state not in SETTLED_STATES:
             raise ValueError(f"not a settled processing state: {state!r}")
         super().__init__(reason)
         self.state = state
         self.reason = reason
+        self.apply = apply   # writes that still belong to this version (e.g. a county dataset's entity)
+
+    def run_apply(self, session: Session) -> None:
+        """Run `apply` in a savepoint of the recording transaction; its note joins the reason. A
+        failure there is noted, never raised: the version is still settled."""
+        if self.apply is None:
+            return
+        savepoint = session.begin_nested()
+        try:
+            note = self.apply(session)
+            savepoint.commit()
+        except Exception as exc:  # noqa: BLE001 — noted on the version
+            savepoint.rollback()
+            note = f"{type(exc).__name__} while applying"
+            log.warning("settled step's writes failed: %s", type(exc).__name__)
+        if note:
+            self.reason = f"{self.reason}; {note}"
 
 
 @dataclass
@@ -228,6 +245,7 @@ def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step],
             with app.app_context():
                 step(ctx)
         except Settled as settled:
+            settled.run_apply(session)
             _settle(session.get(SubmissionVersion, ctx.version.id), name, settled, entries, started)
             session.flush()
             return settled.state
@@ -301,6 +319,7 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             session.flush()
         except Settled as settled:
             savepoint.rollback()
+            settled.run_apply(session)
             _settle(session.get(SubmissionVersion, version_id), name, settled, entries, started)
             session.flush()
             return settled.state
@@ -389,6 +408,7 @@ def _record_settled(app: Flask, session: Session, version_id: int, name: str, se
     if version is None:
         session.rollback()
         return "missing"
+    settled.run_apply(session)
     _settle(version, name, settled, entries, started)
     session.commit()
     return settled.state

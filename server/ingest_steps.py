@@ -20,7 +20,7 @@ def parse_instance(ctx: StepContext) -> None:
         ctx.xml = _decrypted(ctx)   # or Settled("encrypted"): waiting for the key
     if ctx.form.xml_form_id not in FORMS:
         raise Settled("not_applicable", f"form {ctx.form.xml_form_id[:60]!r} is not one of shoudi's household "
-                                        "forms: no register step applies (无需登记)")
+                                        "forms: no register step applies (无需登记)", apply=_dataset_entity(ctx))
     try:
         parsed = parse_submission(ctx.xml)
     except SubmissionParseError as exc:
@@ -32,6 +32,18 @@ def parse_instance(ctx: StepContext) -> None:
 parse_instance.step_name = "parse"
 parse_instance.pure = True  # reads ctx.xml only: runs before the write transaction
 parse_instance.warm_up = lambda: __import__("forms")  # a processor imports the parser when it starts
+
+
+def _dataset_entity(ctx: StepContext):  # noqa: ANN202
+    """The write a county form's own entity list needs (server/datasets.py), run when settling."""
+    xml = ctx.xml
+    if b"entity" not in xml:
+        return None
+
+    def apply(session):  # noqa: ANN001, ANN202
+        from server.datasets import apply_submission
+        return apply_submission(session, ctx.project.id, ctx.form_version.xml, xml, ctx.version.id)
+    return apply
 
 
 def _decrypted(ctx: StepContext) -> bytes:

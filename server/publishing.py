@@ -70,6 +70,8 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
         form.current_version_id = version.id
         form.current_version = version
         created = True
+        from server.datasets import declare
+        declare(session, project.id, xml)   # a county form's own entity list (dataset) and its properties
     for item in media:
         attach_media(blobs, version, item)
     session.flush()

@@ -1,4 +1,4 @@
-"""Settled processing states (`not_applicable`, `encrypted`) and managed encryption keys.
+"""Settled processing states (`not_applicable`, `encrypted`), managed encryption keys, county datasets.
 
 Processing may end cleanly without applying anything: a submission to a form that is not one of
 shoudi's household forms (`not_applicable`, 无需登记) or an encrypted instance waiting for its key
@@ -6,6 +6,7 @@ shoudi's household forms (`not_applicable`, 无需登记) or an encrypted instan
 constraint admits the two states.
 project_keys: a project's RSA key pair, the private key sealed under a passphrase;
 project_key_unlocks: a key unlocked for a bounded time (server/encryption.py).
+datasets, dataset_entities: entity lists of forms counties write (server/datasets.py).
 
 Revision ID: 0012
 Revises: 0008
@@ -57,8 +58,38 @@ def upgrade() -> None:
     sa.UniqueConstraint('key_id', name=op.f('uq_project_key_unlocks_key_id'))
     )
 
+    op.create_table('datasets',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('properties', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['project_id'], ['projects.id'], name=op.f('fk_datasets_project_id_projects'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_datasets')),
+    sa.UniqueConstraint('project_id', 'name', name=op.f('uq_datasets_project_id_name'))
+    )
+    op.create_table('dataset_entities',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dataset_id', sa.Integer(), nullable=False),
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('label', sa.Text(), nullable=False),
+    sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(), 'postgresql'), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('conflict', sa.String(length=8), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('source_version_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['dataset_id'], ['datasets.id'], name=op.f('fk_dataset_entities_dataset_id_datasets'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['source_version_id'], ['submission_versions.id'], name=op.f('fk_dataset_entities_source_version_id_submission_versions'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dataset_entities')),
+    sa.UniqueConstraint('dataset_id', 'uuid', name=op.f('uq_dataset_entities_dataset_id_uuid'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('dataset_entities')
+    op.drop_table('datasets')
     op.drop_table('project_key_unlocks')
     op.drop_table('project_keys')
     # The earlier schema cannot hold the settled states: such versions go back to `pending` (processing
