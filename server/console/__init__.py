@@ -149,5 +149,5 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
     return _error_page(404, "error.404")
 
 
-from . import (views_actions, views_admin, views_auth, views_dashboard, views_households,  # noqa: E402,F401
-               views_jobs)
+from . import (views_actions, views_admin, views_auth, views_dashboard, views_encryption,  # noqa: E402,F401
+               views_households, views_jobs)
