@@ -308,9 +308,11 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                 .group_by(SubmissionVersion.submission_id)).all())
             for sub, version, display_name, username in rows:
                 xml = instance_xml(version, blobs)
-                encrypted = _is_encrypted(xml)   # its parts are its data: always shipped (with a manifest)
+                parts = _encrypted_parts(xml)   # its parts are its data: always shipped (with a manifest)
+                encrypted = parts is not None
                 attachments = [(a.name, (lambda sha=a.sha256: blobs.open(sha)))
-                               for a in version.attachments if a.sha256] if include_media or encrypted else ()
+                               for a in version.attachments if a.sha256 and (not encrypted or a.name in parts)] \
+                    if include_media or encrypted else ()
                 yield central_csv.Submission(
                     sub.instance_id, xml, encrypted=encrypted, submission_date=sub.created_at,
                     submitter_id=sub.submitter_id, submitter_name=display_name or username,
@@ -329,14 +331,17 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                    f"{spec}.zip")
 
 
-def _is_encrypted(xml: bytes) -> bool:
+def _encrypted_parts(xml: bytes) -> list[str] | None:
+    """The parts an encrypted instance names (shipped as received; photos processing decrypted for the
+    register are left to the register's exports), or None for a plain instance."""
     if b"encryptedXmlFile" not in xml:
-        return False
+        return None
     from server.submissions.header import HeaderError, read_header
     try:
-        return read_header(xml).encrypted
+        header = read_header(xml)
     except HeaderError:
-        return False
+        return None
+    return header.encrypted_parts() if header.encrypted else None
 
 
 def _count():

@@ -79,6 +79,14 @@ class StepContext:
     parsed: Any = None                 # forms.ParsedSubmission, set by the parse step
     record: dict | None = None         # household record (docs/household-record.md)
     results: dict = field(default_factory=dict)  # steps may leave outputs for later steps here
+    # Writes a pure step leaves for the writing transaction (run just before the version is marked
+    # done, in its transaction or savepoint): e.g. the decrypted photos of an encrypted instance.
+    deferred: list = field(default_factory=list)
+
+    def run_deferred(self) -> None:
+        for write in self.deferred:
+            write(self.session)
+        self.deferred.clear()
 
     @cached_property
     def xml(self) -> bytes:
@@ -289,6 +297,8 @@ def _mark_done(session: Session, done: list[tuple[StepContext, list[dict]]]) -> 
     table = SubmissionVersion.__table__
     now = utcnow()
     rows = []
+    for ctx, _entries in done:
+        ctx.run_deferred()
     for ctx, entries in done:
         version = ctx.version
         values = {"processing_state": "done", "processing_error": None,
@@ -331,6 +341,7 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             _fail_in_batch(session, version_id, name, exc, entries, started)
             return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
+    ctx.run_deferred()
     version.processing_state = "done"
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1
@@ -389,6 +400,8 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         if version is None or (version.processing_state == "done" and not force):
             session.rollback()
             return found_done if version is not None else "missing"
+    ctx.version = version
+    ctx.run_deferred()
     version.processing_state = "done"
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1

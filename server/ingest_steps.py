@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 
 from server.ingest import ProcessingError, Settled, StepContext
+from server.models import utcnow
 
 
 def parse_instance(ctx: StepContext) -> None:
@@ -83,8 +84,36 @@ def _decrypted(ctx: StepContext) -> bytes:
         raise ProcessingError(f"the encrypted instance cannot be decrypted: {exc}") from None
     if inner.form_id != header.form_id or inner.instance_id != header.instance_id:
         raise ProcessingError("the decrypted instance names another form or instanceID than its manifest")
-    ctx.results["decrypted_media"] = [name for name, _ in plain.media]
+    _keep_decrypted_media(ctx, plain.media)
     return plain.xml
+
+
+def _keep_decrypted_media(ctx: StepContext, media: list[tuple[str, bytes]]) -> None:
+    """The decrypted photos become attachments of the version under their own names (the household
+    record names them: the console and photo exports find them as for a plain submission); the
+    encrypted parts stay as received. Blobs are written now (content-addressed), rows with the
+    version's writes."""
+    import mimetypes
+
+    from server.submissions.header import safe_name
+    stored = []
+    for name, data in media:
+        clean = safe_name(name)
+        if clean:
+            stored.append((clean, ctx.blobs.put_bytes(data),
+                           mimetypes.guess_type(clean)[0] or "application/octet-stream"))
+    ctx.results["decrypted_media"] = [name for name, _, _ in stored]
+
+    def write(session) -> None:  # noqa: ANN001
+        from server.models import Attachment
+        have = {a.name for a in ctx.version.attachments}
+        for name, blob, content_type in stored:
+            if name not in have:
+                session.add(Attachment(version_id=ctx.version.id, name=name, sha256=blob.sha256, size=blob.size,
+                                       content_type=content_type, received_at=utcnow()))
+        session.flush()
+    if stored:
+        ctx.deferred.append(write)
 
 
 def _encrypted(xml: bytes) -> bool:

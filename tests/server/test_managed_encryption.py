@@ -178,8 +178,12 @@ def test_round_trip_waits_while_locked_then_decrypts_and_registers(s, app):
     assert household.head_name == "王建国" and len(household.members) == 4
     actions = [e.action for e in s.db.scalars(select(AuditEntry).where(AuditEntry.entity_type == "project_key"))]
     assert actions == ["key.create", "key.unlock_failed", "key.unlock"]
-    # the stored submission is still the encrypted one, as received
+    # the stored submission is still the encrypted one, as received; the decrypted photo is kept under
+    # the name the household record gives it (the console and photo exports find it)
     assert b"base64EncryptedKey" in v.xml and b"\xe7\x8e\x8b\xe5\xbb\xba\xe5\x9b\xbd" not in v.xml  # 王建国
+    photos = {a.name: a for a in v.attachments}
+    assert set(photos) == {"authorization.jpg", "authorization.jpg.enc", "submission.xml.enc"}
+    assert get_blobs(app).read(photos["authorization.jpg"].sha256) == JPEG
 
 
 def test_unlocked_key_decrypts_new_submissions_at_once(s):
