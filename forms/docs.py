@@ -97,7 +97,9 @@ def render() -> str:
         "  (待解密), counted on the dashboard; unlocking sends them to processing. A part altered after",
         "  encryption fails the element signature: state `failed`, the parts kept.",
         "- `shoudi export csv` writes a row per encrypted submission (`Status` = `not decrypted`) and",
-        "  ships its parts under `encrypted/<KEY>/` with `encrypted/manifest.csv` (sizes, SHA-256).",
+        "  ships its parts under `encrypted/<KEY>/` with `encrypted/manifest.csv` (sizes, SHA-256);",
+        "  `--decrypt` writes decrypted rows and photos instead, while the key is unlocked. The console's",
+        "  Encryption page (county staff, admins) turns encryption on, unlocks and locks.",
         "  Without the passphrase nothing can be decrypted: keep it where county staff can find it.",
         "  See `docs/security.md` (Encryption on the phone).",
     ]

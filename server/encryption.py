@@ -16,6 +16,7 @@ and exported as received; unlocking sends them back to processing.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives import hashes
@@ -63,6 +64,41 @@ class KeyUnlock(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     wrapped_private: Mapped[bytes] = mapped_column(LargeBinary)   # salt(16) ‖ nonce ‖ AES-GCM(PKCS#8)
     note: Mapped[str | None] = mapped_column(String(255))
+
+
+# --- stored submissions --------------------------------------------------------------------------
+
+@dataclass
+class Manifest:
+    """What an encrypted submission's outer XML says (the ODK submission manifest)."""
+    form_id: str
+    version: str | None
+    instance_id: str
+    key: str                    # base64EncryptedKey
+    signature: str | None       # base64EncryptedElementSignature
+    xml_part: str               # encryptedXmlFile
+    media_parts: list[str]      # media/file, in order
+
+    @property
+    def parts(self) -> list[str]:
+        return [*self.media_parts, self.xml_part]
+
+    def decrypt(self, private, parts: dict[str, bytes]) -> odk_crypto.Decrypted:  # noqa: ANN001
+        return odk_crypto.decrypt_submission(
+            private, form_id=self.form_id, version=self.version, instance_id=self.instance_id,
+            base64_key=self.key, signature=self.signature, xml_part=self.xml_part,
+            media_parts=self.media_parts, parts=parts)
+
+
+def manifest_of(header) -> Manifest:  # noqa: ANN001 — server.submissions.header.InstanceHeader
+    root = header.root
+
+    def text(tag: str) -> str:
+        return next(((el.text or "").strip() for el in root.iterchildren("{*}" + tag)), "")
+    xml_part = text("encryptedXmlFile")
+    return Manifest(header.form_id, header.version or None, header.instance_id or "", text("base64EncryptedKey"),
+                    text("base64EncryptedElementSignature") or None, xml_part,
+                    [n for n in header.encrypted_parts() if n != xml_part])
 
 
 # --- forms ---------------------------------------------------------------------------------------

@@ -52,33 +52,26 @@ def _decrypted(ctx: StepContext) -> bytes:
     (`encrypted`) while the key is locked or when the instance was encrypted with another key; fails
     when a part was altered (padding or element signature) — the stored parts are never touched."""
     from server import odk_crypto
-    from server.encryption import unlocked_private_key
+    from server.encryption import manifest_of, unlocked_private_key
     from server.submissions.header import read_header
     header = read_header(ctx.xml)
     private = unlocked_private_key(ctx.session, ctx.app.config["SECRET_KEY"], ctx.project.id)
     if private is None:
         raise Settled("encrypted", "encrypted instance: waiting for decryption, the project key is locked (待解密)")
-    root = header.root
-    key = next(((el.text or "").strip() for el in root.iterchildren("{*}base64EncryptedKey")), "")
-    if not key:
-        raise ProcessingError("the encrypted submission has no base64EncryptedKey")
-    signature = next(((el.text or "").strip() for el in root.iterchildren("{*}base64EncryptedElementSignature")),
-                     None)
-    names = header.encrypted_parts()
-    xml_part = next(((el.text or "").strip() for el in root.iterchildren("{*}encryptedXmlFile")), "")
-    media = [n for n in names if n != xml_part]
-    parts = {a.name: ctx.blobs.read(a.sha256) for a in ctx.version.attachments if a.sha256 and a.name in names}
-    if len(parts) < len(names):   # a split upload still under way: its last POST sends it back here
+    manifest = manifest_of(header)
+    if not manifest.key or not manifest.xml_part:
+        raise ProcessingError("the encrypted submission has no base64EncryptedKey or encryptedXmlFile")
+    parts = {a.name: ctx.blobs.read(a.sha256) for a in ctx.version.attachments
+             if a.sha256 and a.name in manifest.parts}
+    if len(parts) < len(manifest.parts):   # a split upload still under way: its last POST sends it back here
         raise Settled("encrypted", "encrypted instance: waiting for its remaining parts (待解密)")
     try:
-        odk_crypto.unwrap_key(private, base64.b64decode(key))
+        odk_crypto.unwrap_key(private, base64.b64decode(manifest.key))
     except (odk_crypto.UndecryptableSubmission, ValueError):
         raise Settled("encrypted", "encrypted with another key than this project's: decrypt it offline "
                                    "with that key (待解密)") from None
     try:
-        plain = odk_crypto.decrypt_submission(
-            private, form_id=header.form_id, version=header.version or None, instance_id=header.instance_id or "",
-            base64_key=key, signature=signature, xml_part=xml_part, media_parts=media, parts=parts)
+        plain = manifest.decrypt(private, parts)
         inner = read_header(plain.xml)
     except (odk_crypto.UndecryptableSubmission, ValueError) as exc:
         raise ProcessingError(f"the encrypted instance cannot be decrypted: {exc}") from None

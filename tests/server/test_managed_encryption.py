@@ -288,3 +288,25 @@ def test_server_decryption_matches_collect_byte_for_byte():
     assert plain.xml == INSTANCE and dict(plain.media) == media
     with pytest.raises(odk_crypto.WrongPassphrase):
         odk_crypto.unlock(sealed, PASSPHRASE + "!")
+
+
+def test_export_decrypts_while_unlocked_only(s, tmp_path):
+    import csv as csvmod
+    import zipfile
+    s.encrypt_project()
+    manifest, parts = collect_encrypt(s.form(), s.instance(IID), {"authorization.jpg": JPEG})
+    assert s.post(manifest, parts).status_code == 201
+    out = tmp_path / "hs.zip"
+    args = ("export", "csv", "--form", "household_survey", "--workers", "1", "--region", "150121000000",
+            "--out", str(out), "--user", "county", "--decrypt")
+    locked = s.cli(*args)
+    assert locked.exit_code != 0 and "locked" in locked.output
+    assert s.unlock().exit_code == 0
+    r = s.cli(*args)
+    assert r.exit_code == 0, r.output
+    with zipfile.ZipFile(out) as z:
+        assert z.read("media/authorization.jpg") == JPEG
+        assert not [n for n in z.namelist() if n.startswith("encrypted/")]
+        rows = list(csvmod.DictReader(io.StringIO(z.read("household_survey.csv").decode("utf-8-sig"))))
+        assert rows[0]["KEY"] == IID and rows[0]["Status"] == ""
+        assert rows[0]["signoff-authorization_photo"] == "authorization.jpg"   # read from the decrypted instance
