@@ -139,6 +139,9 @@ def test_corpus_publishes_downloads_and_submits(cli_runner, world, client, db_se
         if manifest_url:
             m = client.get(manifest_url[manifest_url.index("/v1/"):], headers=OR)
             assert m.status_code == 200, form_id
+            if form_id == "external_select":   # its uploaded CSV, and the register's list as an entity list
+                media = {f.findtext("{*}filename"): f.get("type") for f in etree.fromstring(m.get_data())}
+                assert media == {"villages.csv": None, "households.csv": "entityList"}
         iid = f"uuid:c0{n:06d}-1111-4111-8111-111111111111"
         if form_id == "sealed":
             from tests.server.openrosa.test_encrypted_submission import ENC_XML, outer_xml
@@ -165,3 +168,5 @@ def test_corpus_publishes_downloads_and_submits(cli_runner, world, client, db_se
     states = {v.processing_state for v in versions.values()}
     assert "failed" not in states and states <= {"not_applicable", "encrypted"}
     assert sum(v.processing_state == "encrypted" for v in versions.values()) == 1
+    from server.datasets import Dataset
+    assert [(d.name, d.properties) for d in db_session.scalars(select(Dataset))] == [("trees", ["species", "height"])]
