@@ -11,6 +11,12 @@ optionally, the attachments under ``media/{instance}/{file}`` (one folder per su
 of the same name from different phones are all kept; a binary field's cell then holds that path).
 Every cell goes through :mod:`exports.csv_safety` (no spreadsheet formulas).
 
+Encrypted submissions (ODK encryption, not decrypted on the server) get a row with ``Status`` =
+``not decrypted`` and their data fields empty; what they consist of is shipped as received, one
+directory per instance, ``encrypted/{KEY}/`` (``submission.xml``, the outer XML with the wrapped key and
+signature, and every part it names: ``submission.xml.enc``, ``*.enc`` media), listed in
+``encrypted/manifest.csv`` (KEY, file, size, sha256), ready for offline decryption with the private key.
+
 XML is parsed with lxml with entity resolution, DTD loading and network access off.
 """
 from __future__ import annotations
@@ -196,6 +202,17 @@ class Submission:
     edits: int = 0
     form_version: str | None = None
     attachments: Sequence[tuple[str, Callable[[], IO[bytes]]]] = ()   # (file name, opener)
+    encrypted: bool = False                         # ODK-encrypted instance: parts shipped under encrypted/
+
+NOT_DECRYPTED = "not decrypted"
+ENCRYPTED_DIR = "encrypted"
+ENCRYPTED_MANIFEST = f"{ENCRYPTED_DIR}/manifest.csv"
+
+
+def encrypted_dir(instance_id: str) -> str:
+    """The directory of one encrypted instance in the bundle (the KEY made safe as a path segment)."""
+    import re
+    return f"{ENCRYPTED_DIR}/" + (re.sub(r"[^A-Za-z0-9._-]", "_", instance_id).lstrip(".") or "_")
 
 
 def format_timestamp(value) -> str:
@@ -354,6 +371,7 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
         csv_safety.writer(text).writerow(header)
         spool.write(("\ufeff" if bom else "").encode("utf-8") + text.getvalue().encode("utf-8"))
     media_dirs: set[str] = set()
+    manifest: list[list[str]] = []
 
     def take(result):
         blobs, done, repeats, skipped = result
@@ -370,8 +388,12 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
         def chunks():
             chunk = []
             for sub in submissions:
+                status = NOT_DECRYPTED if sub.encrypted and not sub.status else sub.status
                 folder, names = "", frozenset()
-                if media and sub.attachments:
+                if sub.encrypted:
+                    _write_encrypted(zf, sub, manifest)
+                    summary.media_files += len(sub.attachments)
+                elif media and sub.attachments:
                     folder = media_folder(sub.instance_id, media_dirs)
                     stored: set[str] = set()
                     for name, opener in sub.attachments:
@@ -387,7 +409,7 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
                 chunk.append((sub.xml, format_timestamp(sub.submission_date), sub.instance_id,
                               (sub.instance_id, _opt(sub.submitter_id), _opt(sub.submitter_name),
                                _opt(sub.attachments_present), _opt(sub.attachments_expected),
-                               _opt(sub.status), _opt(sub.review_state), _opt(sub.device_id),
+                               _opt(status), _opt(sub.review_state), _opt(sub.device_id),
                                _opt(sub.edits), _opt(sub.form_version)), folder, names))
                 if len(chunk) >= chunk_size:
                     yield chunk
@@ -401,6 +423,11 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
                 take(_work_chunk(chunk))
         else:
             _run_pool(schema, chunks(), take, workers)
+        if manifest:
+            text = io.StringIO()
+            csv.writer(text).writerows([["KEY", "file", "size", "sha256"], *manifest])
+            zf.writestr(zipfile.ZipInfo(ENCRYPTED_MANIFEST, _now_tuple()), text.getvalue().encode("utf-8"))
+            summary.files.append(ENCRYPTED_MANIFEST)
         for name, spool in zip(names, spools):
             size = spool.seek(0, 2)
             spool.seek(0)
@@ -408,6 +435,26 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
                 shutil.copyfileobj(spool, dst, 1 << 20)
             spool.close()
     return summary
+
+
+def _write_encrypted(zf: zipfile.ZipFile, sub: Submission, manifest: list[list[str]]) -> None:
+    """One encrypted instance as received: its outer XML and every part, hashed into the manifest."""
+    import hashlib
+    folder = encrypted_dir(sub.instance_id)
+    entries = [("submission.xml", lambda: io.BytesIO(sub.xml))]
+    entries += [(name.rpartition("/")[2], opener) for name, opener in sub.attachments]
+    seen: set[str] = set()
+    for name, opener in entries:
+        if name in seen:
+            continue
+        seen.add(name)
+        digest, size = hashlib.sha256(), 0
+        with opener() as src, zf.open(zipfile.ZipInfo(f"{folder}/{name}", _now_tuple()), "w") as dst:
+            while block := src.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+                dst.write(block)
+        manifest.append([sub.instance_id, f"{folder}/{name}", str(size), digest.hexdigest()])
 
 
 def _run_pool(schema: FormSchema, chunks, take, workers: int):

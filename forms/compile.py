@@ -16,7 +16,9 @@ _SUFFIXES = (".xlsx", ".xlsm", ".xls", ".md", ".csv")
 def compile_xlsform(source: bytes | str | os.PathLike, file_type: str = ".xlsx") -> tuple[bytes, list[str]]:
     """Compile an XLSForm (workbook bytes, or a path) to XForm XML bytes and pyxform's warnings.
 
-    A path's suffix decides its type; bytes are read as ``file_type`` (default .xlsx).
+    A path's suffix decides its type, and its name (without the suffix) is the form id when the
+    workbook's settings give no ``form_id``, as pyxform and ODK Central do; bytes are read as
+    ``file_type`` (default .xlsx) and fall back to pyxform's default id (``data``).
     Raises ``FormBuildError`` with pyxform's message when the form does not compile.
     """
     if isinstance(source, (str, os.PathLike)):
@@ -24,12 +26,13 @@ def compile_xlsform(source: bytes | str | os.PathLike, file_type: str = ".xlsx")
         file_type = path.suffix.lower()
         if file_type not in _SUFFIXES:
             raise FormBuildError(f"{path.name}: not an XLSForm (expected one of {', '.join(_SUFFIXES)})")
-        data = path.read_text("utf-8") if file_type in (".md", ".csv") else path.read_bytes()
+        if not path.is_file():
+            raise FormBuildError(f"{path.name}: no such file")
+        payload: object = path   # pyxform reads it and keeps its stem as the fallback form id
     else:
-        data = source
+        payload = source if isinstance(source, str) else io.BytesIO(source)
     warnings: list[str] = []
     try:
-        payload = data if isinstance(data, str) else io.BytesIO(data)
         result = convert(payload, warnings=warnings, pretty_print=True, file_type=file_type)
     except PyXFormError as exc:
         raise FormBuildError(f"the XLSForm does not compile: {exc}") from exc

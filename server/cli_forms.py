@@ -1,4 +1,4 @@
-"""`shoudi forms publish|list|open|closing|close`."""
+"""`shoudi forms publish|list|open|closing|close|encrypt|unlock|lock|key-status`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -107,3 +107,100 @@ for _state, _help in (("open", "Accept submissions and list the form."),
             _set_state(xml_form_id, state, project_id, data_dir)
         return command
     forms.command(_state, help=_help)(_make())
+
+
+# --- managed encryption (server/encryption.py) --------------------------------------------------
+
+def _actor(session, username: str):  # noqa: ANN001, ANN202
+    from server.models import User
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise click.ClickException(f"用户不存在 / no user {username!r}")
+    return user
+
+
+def _project(session, project_id: int) -> Project:  # noqa: ANN001
+    project = session.get(Project, project_id)
+    if project is None:
+        raise click.ClickException(f"项目不存在 / no project {project_id}")
+    return project
+
+
+@forms.command("encrypt")
+@click.argument("project_id", type=int)
+@click.option("--user", "username", required=True, help="County user (or admin) doing it (checked, audited).")
+@click.option("--passphrase", prompt="口令 passphrase", hide_input=True, confirmation_prompt=True,
+              help="The passphrase that will protect the private key (asked for when not given).")
+@data_dir_option
+def forms_encrypt(project_id: int, username: str, passphrase: str, data_dir: str | None) -> None:
+    """Managed encryption for PROJECT: a key pair, the private key sealed under a passphrase, and every
+    form republished with the public key (Collect then encrypts each finalised instance)."""
+    from server.encryption import EncryptionError, encrypt_project
+    from server.odk_crypto import CryptoError
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            project = _project(session, project_id)
+            _, versions = encrypt_project(session, get_blobs(app), project, passphrase, _actor(session, username))
+            for v in versions:
+                click.echo(f"已加密发布 republished encrypted: {v.version}")
+    except (EncryptionError, CryptoError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("口令丢失则已加密的数据无法解密，请妥善保管。"
+               "Keep the passphrase safe: without it nothing encrypted can be decrypted.")
+
+
+@forms.command("unlock")
+@click.argument("project_id", type=int)
+@click.option("--user", "username", required=True, help="County user (or admin) unlocking (checked, audited).")
+@click.option("--minutes", type=int, default=60, show_default=True,
+              help="How long processing may decrypt (at most 480).")
+@click.option("--passphrase", prompt="口令 passphrase", hide_input=True)
+@data_dir_option
+def forms_unlock(project_id: int, username: str, minutes: int, passphrase: str, data_dir: str | None) -> None:
+    """Unlock PROJECT's key for a bounded time: waiting encrypted submissions are processed again."""
+    from server.encryption import EncryptionError, sweep_expired, unlock
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            sweep_expired(session)
+            row = unlock(session, app.config["SECRET_KEY"], _project(session, project_id), passphrase,
+                         _actor(session, username), minutes)
+            until = row.expires_at.isoformat(timespec="minutes")
+    except EncryptionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"已解锁至 unlocked until {until} UTC")
+
+
+@forms.command("lock")
+@click.argument("project_id", type=int)
+@click.option("--user", "username", required=True, help="County user (or admin) locking (checked, audited).")
+@data_dir_option
+def forms_lock(project_id: int, username: str, data_dir: str | None) -> None:
+    """Lock PROJECT's key now (processing stops decrypting; encrypted submissions wait)."""
+    from server.encryption import EncryptionError, lock, sweep_expired
+    app = make_app(data_dir)
+    try:
+        with session_scope(app) as session:
+            sweep_expired(session)
+            was = lock(session, _project(session, project_id), _actor(session, username))
+    except EncryptionError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo("已锁定 locked" if was else "本来就是锁定的 was not unlocked")
+
+
+@forms.command("key-status")
+@click.argument("project_id", type=int)
+@data_dir_option
+def forms_key_status(project_id: int, data_dir: str | None) -> None:
+    """Managed encryption of PROJECT: whether it is on, unlocked until when, submissions waiting."""
+    from server.encryption import status
+    app = make_app(data_dir)
+    with session_scope(app, write=False) as session:
+        s = status(session, _project(session, project_id).id)
+    if not s["encrypted"]:
+        click.echo("未加密 not encrypted")
+        return
+    until = s["unlocked_until"].isoformat(timespec="minutes") + " UTC" if s["unlocked_until"] else "locked 已锁定"
+    click.echo(f"加密 encrypted since {s['created_at'].isoformat(timespec='minutes')}; key: {until}; "
+               f"待解密 waiting: {s['waiting']}")

@@ -9,7 +9,17 @@ from sqlalchemy import func, select
 from server.cli import data_dir_option, make_app
 from server.db import session_scope
 from server.ingest import failed_ids, process_pending, process_version
-from server.models import Form, Submission, SubmissionVersion, User
+from server.models import PROCESSING_STATES, Form, Submission, SubmissionVersion, User
+
+# How the CLI names a processing state (code first: scripts match on it).
+STATE_LABELS = {"pending": "待处理", "done": "已处理", "failed": "处理失败", "not_applicable": "无需登记",
+                "encrypted": "待解密 waiting for decryption", "held": "待审核 held for review",
+                "rejected": "已驳回 rejected by a reviewer"}
+
+
+def state_label(state: str) -> str:
+    label = STATE_LABELS.get(state)
+    return f"{state} ({label})" if label else state
 
 
 @click.group()
@@ -19,7 +29,9 @@ def submissions() -> None:
 
 @submissions.command("list")
 @click.option("--form", "xml_form_id", help="Only this form id.")
-@click.option("--state", type=click.Choice(["pending", "done", "failed"]), help="Only this processing state.")
+@click.option("--state", type=click.Choice(PROCESSING_STATES),
+              help="Only this processing state (not_applicable: no register step applies, e.g. a county's own "
+                   "form; encrypted: waiting for decryption).")
 @click.option("--limit", type=int, default=100, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 @data_dir_option
@@ -47,7 +59,7 @@ def submissions_list(xml_form_id: str | None, state: str | None, limit: int, as_
             if as_json:
                 click.echo(json.dumps(row, ensure_ascii=False))
             else:
-                click.echo("\t".join(str(row[k]) for k in row))
+                click.echo("\t".join(state_label(row[k]) if k == "processing" else str(row[k]) for k in row))
 
 
 @submissions.command("show")
@@ -67,12 +79,15 @@ def submissions_show(instance_id: str, data_dir: str | None) -> None:
                     SubmissionVersion.submission_id == sub.id).order_by(SubmissionVersion.id)):
                 current = "*" if v.id == sub.current_version_id else " "
                 click.echo(f" {current} {v.instance_id}  received {v.received_at.isoformat(timespec='seconds')}  "
-                           f"xml sha256 {v.xml_sha256[:12]}…  processing {v.processing_state} "
+                           f"xml sha256 {v.xml_sha256[:12]}…  processing {state_label(v.processing_state)} "
                            f"(attempts {v.processing_attempts})")
                 for a in v.attachments:
                     click.echo(f"     {a.name}: {'present ' + str(a.size) + ' bytes' if a.sha256 else 'missing'}")
                 if v.processing_error:
                     click.echo(f"     error: {v.processing_error}")
+                note = next((e.get("note") for e in (v.processing_log or []) if e.get("note")), None)
+                if note and v.processing_state not in ("pending", "failed"):
+                    click.echo(f"     note: {note}")
 
 
 @click.command()

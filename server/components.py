@@ -12,6 +12,8 @@ MODEL_MODULES = (
     "server.exporting",
     "server.policies",
     "server.heartbeats",
+    "server.encryption",
+    "server.datasets",
 )
 
 # Flask blueprints, registered in this order.

@@ -8,6 +8,7 @@ or inline from the CLI, and can be downloaded again. See docs/exports.md.
 from __future__ import annotations
 
 import datetime as _dt
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -289,6 +290,14 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
     versions = dict(session.execute(select(FormVersion.id, FormVersion.version)
                                     .where(FormVersion.form_id == form.id)).all())
     include_media = bool(params.get("media", True))
+    private = None
+    if params.get("decrypt"):
+        # The project's key while it is unlocked (the passphrase never enters a batch's parameters).
+        from server.encryption import unlocked_private_key
+        private = unlocked_private_key(session, app.config["SECRET_KEY"], form.project_id)
+        if private is None:
+            raise ExportError("export.locked", "项目密钥未解锁，无法解密导出（shoudi forms unlock）。"
+                                               "The project key is locked: unlock it to export decrypted rows.")
 
     def submissions():
         last = 0
@@ -307,10 +316,27 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                 .where(SubmissionVersion.submission_id.in_([s.id for s, *_ in rows]))
                 .group_by(SubmissionVersion.submission_id)).all())
             for sub, version, display_name, username in rows:
+                xml = instance_xml(version, blobs)
+                parts = _encrypted_parts(xml)   # its parts are its data: always shipped (with a manifest)
+                encrypted = parts is not None
+                if encrypted and private is not None:
+                    plain = _decrypt_for_export(private, xml, version, blobs)
+                    if plain is not None:
+                        xml, encrypted = plain.xml, False
+                        media = [(n, (lambda d=d: io.BytesIO(d))) for n, d in plain.media]
+                        yield central_csv.Submission(
+                            sub.instance_id, xml, submission_date=sub.created_at, submitter_id=sub.submitter_id,
+                            submitter_name=display_name or username, attachments_present=len(plain.media),
+                            attachments_expected=len(plain.media), review_state=sub.review_state,
+                            device_id=version.device_id, edits=counts.get(sub.id, 1) - 1,
+                            form_version=versions.get(version.form_version_id),
+                            attachments=media if include_media else ())
+                        continue
                 attachments = [(a.name, (lambda sha=a.sha256: blobs.open(sha)))
-                               for a in version.attachments if a.sha256] if include_media else ()
+                               for a in version.attachments if a.sha256 and (not encrypted or a.name in parts)] \
+                    if include_media or encrypted else ()
                 yield central_csv.Submission(
-                    sub.instance_id, instance_xml(version, blobs), submission_date=sub.created_at,
+                    sub.instance_id, xml, encrypted=encrypted, submission_date=sub.created_at,
                     submitter_id=sub.submitter_id, submitter_name=display_name or username,
                     attachments_present=version.attachments_present,
                     attachments_expected=version.attachments_expected, review_state=sub.review_state,
@@ -325,6 +351,33 @@ def _write_csv(session, out, spec, region, since, params, progress, app) -> _Res
                    {"submissions": summary.submissions, "repeat_rows": summary.repeat_rows,
                     "media_files": summary.media_files, "skipped": summary.skipped, "files": summary.files},
                    f"{spec}.zip")
+
+
+def _decrypt_for_export(private, xml: bytes, version, blobs):  # noqa: ANN001, ANN202
+    """The decrypted instance and media of an encrypted version, or None when it cannot be decrypted
+    with this key (then its parts are shipped as received)."""
+    from server import odk_crypto
+    from server.encryption import manifest_of
+    from server.submissions.header import read_header
+    manifest = manifest_of(read_header(xml))
+    parts = {a.name: blobs.read(a.sha256) for a in version.attachments if a.sha256 and a.name in manifest.parts}
+    try:
+        return manifest.decrypt(private, parts)
+    except (odk_crypto.CryptoError, ValueError):
+        return None
+
+
+def _encrypted_parts(xml: bytes) -> list[str] | None:
+    """The parts an encrypted instance names (shipped as received; photos processing decrypted for the
+    register are left to the register's exports), or None for a plain instance."""
+    if b"encryptedXmlFile" not in xml:
+        return None
+    from server.submissions.header import HeaderError, read_header
+    try:
+        header = read_header(xml)
+    except HeaderError:
+        return None
+    return header.encrypted_parts() if header.encrypted else None
 
 
 def _count():
@@ -459,9 +512,12 @@ def notice_command(data_dir, out, username, region, spec, period_start, period_e
 @click.option("--no-media", is_flag=True)
 @click.option("--workers", type=int, default=min(2, os.cpu_count() or 1), show_default=True,
               help="Parser processes (2 on a 2-core machine: about 30 % faster).")
-def csv_command(data_dir, out, username, region, spec, no_media, workers):  # noqa: ANN001
+@click.option("--decrypt", is_flag=True, help="Encrypted submissions as data rows, decrypted with the project's "
+                                               "key while it is unlocked (`shoudi forms unlock`); else refused.")
+def csv_command(data_dir, out, username, region, spec, no_media, workers, decrypt):  # noqa: ANN001
     """Central-style CSV zip of a form's submissions."""
-    _cli_run(data_dir, "csv", spec, region, True, {"media": not no_media, "workers": workers}, out, username)
+    params = {"media": not no_media, "workers": workers, **({"decrypt": True} if decrypt else {})}
+    _cli_run(data_dir, "csv", spec, region, True, params, out, username)
 
 
 @export_group.command("photos")

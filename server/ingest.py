@@ -26,7 +26,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server import plugins
 from server.bulk import update_rows
 from server.db import begin_write, get_db
-from server.models import Form, FormVersion, Project, SubmissionVersion, utcnow
+from server.models import SETTLED_STATES, Form, FormVersion, Project, SubmissionVersion, utcnow
 from server.resilience import Retry, describe, is_outage
 from server.storage import BlobStore, get_blobs
 from server.submissions.intake import instance_xml
@@ -36,6 +36,37 @@ log = logging.getLogger("shoudi.ingest")
 
 class ProcessingError(Exception):
     """A step cannot complete; the message is stored on the submission version."""
+
+
+class Settled(Exception):
+    """A step found that no (further) processing applies to this version now. The run ends in a clean
+    state of its own (`SETTLED_STATES`), never `failed`: what the steps wrote is rolled back, the reason
+    is the step's `note` in `processing_log` (`processing_error` stays empty), and `reprocess
+    --all-failed` leaves it alone."""
+
+    def __init__(self, state: str, reason: str, apply: Callable[[Session], str | None] | None = None) -> None:
+        if state not in SETTLED_STATES:
+            raise ValueError(f"not a settled processing state: {state!r}")
+        super().__init__(reason)
+        self.state = state
+        self.reason = reason
+        self.apply = apply   # writes that still belong to this version (e.g. a county dataset's entity)
+
+    def run_apply(self, session: Session) -> None:
+        """Run `apply` in a savepoint of the recording transaction; its note joins the reason. A
+        failure there is noted, never raised: the version is still settled."""
+        if self.apply is None:
+            return
+        savepoint = session.begin_nested()
+        try:
+            note = self.apply(session)
+            savepoint.commit()
+        except Exception as exc:  # noqa: BLE001 — noted on the version
+            savepoint.rollback()
+            note = f"{type(exc).__name__} while applying"
+            log.warning("settled step's writes failed: %s", type(exc).__name__)
+        if note:
+            self.reason = f"{self.reason}; {note}"
 
 
 @dataclass
@@ -51,6 +82,14 @@ class StepContext:
     record: dict | None = None         # household record (docs/household-record.md)
     results: dict = field(default_factory=dict)  # steps may leave outputs for later steps here
     outcome: str = "done"              # a step may hold the version for staff review instead ("held")
+    # Writes a pure step leaves for the writing transaction (run just before the version is marked
+    # done, in its transaction or savepoint): e.g. the decrypted photos of an encrypted instance.
+    deferred: list = field(default_factory=list)
+
+    def run_deferred(self) -> None:
+        for write in self.deferred:
+            write(self.session)
+        self.deferred.clear()
 
     @cached_property
     def xml(self) -> bytes:
@@ -75,8 +114,8 @@ def _skip_locked(session: Session) -> bool:
 
 def process_version(app: Flask, version_id: int, *, force: bool = False,
                     steps: Iterable[Step] | None = None) -> str:
-    """Run the pipeline on one version; returns its resulting state ('done', 'failed', 'missing', or
-    'busy' when another processor holds it right now).
+    """Run the pipeline on one version; returns its resulting state ('done', 'failed', a settled state
+    such as 'not_applicable' or 'encrypted', 'missing', or 'busy' when another processor holds it now).
 
     PostgreSQL: the version row is locked (FOR UPDATE SKIP LOCKED) before any step, so two processors
     never run the same version. SQLite (one writer): leading steps marked `pure = True` (no database
@@ -160,10 +199,11 @@ def run_batch(app: Flask, session: Session, versions: list[SubmissionVersion], s
         for version in versions:
             ctx = _context(app, session, blobs, version, owners)
             entries: list[dict] = []
-            if _run_pure(app, session, ctx, steps[:n_pure], entries):
+            ended = _run_pure(app, session, ctx, steps[:n_pure], entries)
+            if ended is None:
                 ready.append((ctx, entries))
             else:
-                counts["failed"] = counts.get("failed", 0) + 1
+                counts[ended] = counts.get(ended, 0) + 1
         writer = getattr(steps[-1], "batch_writer", None) if steps and batch_writer else None
         if writer is not None and tuple(step_name(s) for s in steps[n_pure:]) != tuple(writer.step_names):
             writer = None
@@ -205,19 +245,38 @@ def _context(app: Flask, session: Session, blobs: BlobStore, version: Submission
                        form_version=form_version, project=project)
 
 
-def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step], entries: list[dict]) -> bool:
-    """The leading pure steps of one version (no database writes); False: one failed (recorded)."""
+def _run_pure(app: Flask, session: Session, ctx: StepContext, steps: list[Step],
+              entries: list[dict]) -> str | None:
+    """The leading pure steps of one version (no database writes); None when they all ran, else the
+    state the version was left in (recorded): `failed`, or a settled state."""
     for step in steps:
         name = step_name(step)
         started = time.perf_counter()
         try:
             with app.app_context():
                 step(ctx)
+        except Settled as settled:
+            settled.run_apply(session)
+            _settle(session.get(SubmissionVersion, ctx.version.id), name, settled, entries, started)
+            session.flush()
+            return settled.state
         except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
             _fail_in_batch(session, ctx.version.id, name, exc, entries, started)
-            return False
+            return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
-    return True
+    return None
+
+
+def _settle(version: SubmissionVersion, name: str, settled: Settled, entries: list[dict], started: float) -> None:
+    """Record a settled end of processing on the (loaded) version; the caller flushes or commits."""
+    entries.append({"step": name, "status": settled.state, "note": settled.reason[:500],
+                    "ms": round((time.perf_counter() - started) * 1000, 1)})
+    log.info("processing settled: version=%s step=%s state=%s", version.id, name, settled.state)
+    version.processing_state = settled.state
+    version.processing_error = None
+    version.processing_attempts = (version.processing_attempts or 0) + 1
+    version.processing_log = entries
+    version.processed_at = utcnow()
 
 
 def _fail_in_batch(session: Session, version_id: int, name: str, exc: Exception, entries: list[dict],
@@ -241,6 +300,8 @@ def _mark_done(session: Session, done: list[tuple[StepContext, list[dict]]]) -> 
     table = SubmissionVersion.__table__
     now = utcnow()
     rows = []
+    for ctx, _entries in done:
+        ctx.run_deferred()
     for ctx, entries in done:
         version = ctx.version
         values = {"processing_state": "done", "processing_error": None,
@@ -269,6 +330,12 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             with app.app_context():
                 step(ctx)
             session.flush()
+        except Settled as settled:
+            savepoint.rollback()
+            settled.run_apply(session)
+            _settle(session.get(SubmissionVersion, version_id), name, settled, entries, started)
+            session.flush()
+            return settled.state
         except Exception as exc:  # noqa: BLE001 — recorded on the version, never raised
             if is_outage(exc):
                 raise   # the database went away: the version stays pending, the loop retries
@@ -279,6 +346,7 @@ def _run_in_savepoint(app: Flask, session: Session, ctx: StepContext, steps: lis
             _fail_in_batch(session, version_id, name, exc, entries, started)
             return "failed"
         entries.append({"step": name, "status": "ok", "ms": round((time.perf_counter() - started) * 1000, 1)})
+    ctx.run_deferred()
     version.processing_state = ctx.outcome
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1
@@ -324,6 +392,9 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         try:
             with app.app_context():
                 step(ctx)
+        except Settled as settled:
+            session.rollback()
+            return _record_settled(app, session, version_id, name, settled, entries, started)
         except Exception as exc:  # noqa: BLE001 — any failure is recorded, never raised to the client
             if is_outage(exc):
                 raise   # the database went away: the version stays pending, the caller retries
@@ -340,6 +411,8 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         if version is None or (version.processing_state in SETTLED and not force):
             session.rollback()
             return found_done if version is not None else "missing"
+    ctx.version = version
+    ctx.run_deferred()
     version.processing_state = ctx.outcome
     version.processing_error = None
     version.processing_attempts = (version.processing_attempts or 0) + 1
@@ -349,6 +422,20 @@ def _run(app: Flask, session: Session, version: SubmissionVersion, steps: list[S
         version.record = ctx.record
     session.commit()
     return ctx.outcome
+
+
+def _record_settled(app: Flask, session: Session, version_id: int, name: str, settled: Settled,
+                    entries: list[dict], started: float) -> str:
+    """`_run`'s settled end, in a write transaction of its own (the steps' writes are rolled back)."""
+    begin_write(session)
+    version = session.get(SubmissionVersion, version_id, with_for_update=True, populate_existing=True)
+    if version is None:
+        session.rollback()
+        return "missing"
+    settled.run_apply(session)
+    _settle(version, name, settled, entries, started)
+    session.commit()
+    return settled.state
 
 
 def _record_failure(app: Flask, version_id: int, step: str, exc: Exception, entries: list[dict]) -> None:
@@ -415,7 +502,7 @@ def process_pending(app: Flask, *, older_than: timedelta | None = None,
             state = _process(app, version_id, steps, force=False, found_done="skipped")
             if state != "skipped":     # "skipped": another processor did it meanwhile
                 counts[state] = counts.get(state, 0) + 1
-            progressed = progressed or state in ("done", "failed")
+            progressed = progressed or state in ("done", "failed", *SETTLED_STATES)
         if not progressed:
             return counts
 
@@ -447,10 +534,14 @@ def follow_pending(app: Flask, *, poll_seconds: float = 0.5, keep_going: Callabl
     retry = Retry(role, log, cap=app.config["RETRY_MAX_SECONDS"])
     heartbeat = Heartbeat(get_db(app).sessionmaker, role, every=app.config["HEARTBEAT_SECONDS"])
     isolate = False
+    swept = 0.0
     try:
         while keep_going():
             try:
                 heartbeat.beat()
+                if time.monotonic() - swept > SWEEP_SECONDS:   # expired key unlocks (server/encryption.py)
+                    swept = time.monotonic()
+                    _sweep_unlocks(app)
                 if isolate:
                     counts = isolate_failures(app)
                     isolate = False
@@ -489,6 +580,23 @@ def isolate_failures(app: Flask, *, steps: Iterable[Step] | None = None, limit: 
             state = "failed"
         counts[state] = counts.get(state, 0) + 1
     return counts
+
+
+SWEEP_SECONDS = 60
+
+
+def _sweep_unlocks(app: Flask) -> None:
+    """Delete project keys whose unlock window has passed (server/encryption.py): they are never used
+    after it, and are not kept either."""
+    from server.encryption import sweep_expired
+    try:
+        with get_db(app).sessionmaker() as session:
+            begin_write(session)
+            if sweep_expired(session):
+                log.info("expired key unlocks removed")
+            session.commit()
+    except Exception:  # noqa: BLE001 — retried at the next sweep
+        log.exception("sweeping expired key unlocks failed")
 
 
 _NEWEST_PENDING = select(SubmissionVersion.received_at).where(

@@ -32,6 +32,8 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
     Re-publishing identical XML under an existing version only updates its media; different XML under
     an existing version string is refused (bump the version: Collect caches by version and hash).
     """
+    from server.encryption import prepare_for_project
+    xml = prepare_for_project(session, project.id, xml)   # managed encryption: the project's public key
     try:
         info = inspect(xml)
     except XFormError as exc:
@@ -69,6 +71,8 @@ def publish(session: Session, blobs: BlobStore, project: Project, xml: bytes, *,
         form.current_version_id = version.id
         form.current_version = version
         created = True
+        from server.datasets import declare
+        declare(session, project.id, xml)   # a county form's own entity list (dataset) and its properties
     for item in media:
         attach_media(blobs, version, item)
     session.flush()

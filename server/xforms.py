@@ -47,8 +47,10 @@ def inspect(xml: bytes) -> XFormInfo:
     title = (title_el.text or "").strip() if title_el is not None else ""
     media: list[str] = []
     for inst in model.findall(f"{{{XF}}}instance"):
-        src = inst.get("src") or ""
-        if src.startswith("jr://"):
+        src = (inst.get("src") or "").strip()
+        # Files the server serves: jr://file/… and jr://file-csv/…. Others are the client's own, such as
+        # jr://instance/last-saved (the last saved instance of this form on the phone): not media.
+        if src.startswith(("jr://file/", "jr://file-csv/")):
             media.append(src.rsplit("/", 1)[-1])
     for m in _MEDIA_REF.finditer(xml.decode("utf-8", "replace")):
         media.append(m.group(1).rsplit("/", 1)[-1])

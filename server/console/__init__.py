@@ -157,5 +157,5 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
     return _error_page(404, "error.404")
 
 
-from . import (views_actions, views_admin, views_auth, views_dashboard, views_held,  # noqa: E402,F401
+from . import (views_actions, views_admin, views_auth, views_dashboard, views_encryption, views_held,  # noqa: E402,F401
                views_households, views_jobs)

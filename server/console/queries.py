@@ -142,9 +142,9 @@ def overdue_deadlines(session: Session, user, area: str | None, today: date, lim
     return [(d, heads.get(d.household_id, "")) for d in rows]
 
 
-def failed_submissions(session: Session, user, area: str | None, limit: int = 20):  # noqa: ANN001
-    """Recent submission versions whose processing failed: those that reached a household in scope,
-    those sent by a user bound inside the scope, and (county, admin) those of a project in scope."""
+def _submissions_in_scope(user, area: str | None):  # noqa: ANN001, ANN202
+    """The condition on SubmissionVersion for the user's scope: versions that reached a household in
+    scope, those sent by a user bound inside the scope, and (county, admin) those of a project in scope."""
     scope = region_condition(UserRegion.region_code, user.role, user.region_codes)
     if area:
         scope = scope & in_area(UserRegion.region_code, area)
@@ -158,13 +158,27 @@ def failed_submissions(session: Session, user, area: str | None, limit: int = 20
     if area:
         project_scope = project_scope & in_area(Project.region_code, area)
     by_project = select(Form.id).join(Project, Project.id == Form.project_id).where(project_scope)
+    return or_(SubmissionVersion.submitter_id.in_(by_submitter), SubmissionVersion.id.in_(by_household),
+               SubmissionVersion.form_id.in_(by_project))
+
+
+def processing_counts(session: Session, user, area: str | None) -> dict[str, int]:  # noqa: ANN001
+    """Submission versions in scope by processing state (every state, zeros included): what is waiting
+    (pending, encrypted: waiting for decryption), done, not applicable (no register step) or failed."""
+    from server.models import PROCESSING_STATES
+    rows = session.execute(select(SubmissionVersion.processing_state, func.count())
+                           .where(_submissions_in_scope(user, area))
+                           .group_by(SubmissionVersion.processing_state)).all()
+    found = dict(rows)
+    return {state: found.get(state, 0) for state in PROCESSING_STATES}
+
+
+def failed_submissions(session: Session, user, area: str | None, limit: int = 20):  # noqa: ANN001
+    """Recent submission versions in scope (`_submissions_in_scope`) whose processing failed."""
     query = (select(SubmissionVersion, Form.xml_form_id, User.username)
              .join(Form, Form.id == SubmissionVersion.form_id)
              .outerjoin(User, User.id == SubmissionVersion.submitter_id)
-             .where(SubmissionVersion.processing_state == "failed",
-                    or_(SubmissionVersion.submitter_id.in_(by_submitter),
-                        SubmissionVersion.id.in_(by_household),
-                        SubmissionVersion.form_id.in_(by_project)))
+             .where(SubmissionVersion.processing_state == "failed", _submissions_in_scope(user, area))
              .order_by(SubmissionVersion.received_at.desc(), SubmissionVersion.id.desc()).limit(limit))
     out = []
     for version, form_id, username in session.execute(query):

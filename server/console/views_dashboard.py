@@ -42,4 +42,5 @@ def dashboard():  # noqa: ANN201
         status_chart=stacked_bars(status_rows, status_series, title=t("dash.by_status")) if areas else None,
         cases=queries.open_case_counts(session, user, area),
         overdue=queries.overdue_deadlines(session, user, area, today()), today=today(),
-        failures=queries.failed_submissions(session, user, area))
+        failures=queries.failed_submissions(session, user, area),
+        processing=queries.processing_counts(session, user, area))

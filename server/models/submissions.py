@@ -15,7 +15,12 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from server.models.base import Base, JSONType, UTCDateTime, utcnow
 
-PROCESSING_STATES = ("pending", "done", "failed")
+# Processing states. `pending` → `done` | `failed`, or a settled state: processing ended cleanly without
+# applying anything, for a reason of its own (never a failure, never retried by `--all-failed`):
+# `not_applicable` — no register step applies (a form that is not one of shoudi's household forms);
+# `encrypted` — an encrypted instance waiting for decryption (its key is locked or absent).
+SETTLED_STATES = ("not_applicable", "encrypted")
+PROCESSING_STATES = ("pending", "done", "failed", *SETTLED_STATES, "held", "rejected")   # held/rejected: register/holds.py
 
 
 class Submission(Base):
@@ -45,7 +50,7 @@ class SubmissionVersion(Base):
     __tablename__ = "submission_versions"
     __table_args__ = (
         UniqueConstraint("form_id", "instance_id"),
-        CheckConstraint("processing_state IN ('pending', 'done', 'failed', 'held', 'rejected')",
+        CheckConstraint("processing_state IN ('pending', 'done', 'failed', 'not_applicable', 'encrypted', 'held', 'rejected')",
                         name="processing_state"),
         Index("ix_submission_versions_processing", "processing_state", "id"),
     )
@@ -70,7 +75,7 @@ class SubmissionVersion(Base):
     attachments_expected: Mapped[int] = mapped_column(Integer, default=0)
     attachments_present: Mapped[int] = mapped_column(Integer, default=0)
     # Processing after the 201: state, last error, attempts, and one entry per step run.
-    processing_state: Mapped[str] = mapped_column(String(8), default="pending")
+    processing_state: Mapped[str] = mapped_column(String(16), default="pending")
     processing_error: Mapped[str | None] = mapped_column(Text)
     processing_attempts: Mapped[int] = mapped_column(Integer, default=0)
     processing_log: Mapped[list] = mapped_column(JSONType, default=list)

@@ -5,6 +5,7 @@ Every route exists twice: `/v1/projects/…` (Digest/Basic login) and `/v1/key/{
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import NamedTuple
 from urllib.parse import quote
@@ -125,7 +126,19 @@ def manifest(pid: int, xml_form_id: str, token: str | None):
     entries = [wire.ManifestEntry(m.name, m.md5, base + quote(m.name, safe="")) for m in version.media]
     from server.register.openrosa_entities import manifest_entries  # the households entity list
     entries += manifest_entries(actor, project, version, _base_url(token))
+    entries += _dataset_entries(project, version, base, _base_url(token))   # county forms' own entity lists
     return wire.manifest(entries)
+
+
+def _dataset_entries(project: Project, version, base: str, root: str) -> list[wire.ManifestEntry]:  # noqa: ANN001
+    from server import datasets
+    session = get_session()
+    held = {m.name for m in version.media}
+    return [wire.ManifestEntry(f"{d.name}.csv", datasets.list_hash(session, d), base + quote(f"{d.name}.csv", safe=""),
+                               type="entityList",
+                               integrity_url=f"{root}/projects/{project.id}/datasets/{quote(d.name, safe='')}/integrity")
+            for d in datasets.referenced(session, project.id, version.media_expected)
+            if f"{d.name}.csv" not in held]   # an uploaded file of that name wins, as in Central
 
 
 @route("/projects/<int:pid>/forms/<xml_form_id>/attachments/<name>", methods=["GET"])
@@ -134,6 +147,15 @@ def media(pid: int, xml_form_id: str, name: str, token: str | None):
     version = _readable_form(actor, project, xml_form_id).current_version
     row: FormMedia | None = next((m for m in version.media if m.name == name), None)
     if row is None:
+        from server import datasets
+        found = datasets.referenced(get_session(), project.id, [name] if name in version.media_expected else [])
+        if found:   # a county form's entity list (server/datasets.py)
+            body = datasets.csv_bytes(get_session(), found[0])
+            digest = hashlib.md5(body, usedforsecurity=False).hexdigest()
+            response = Response(status=304) if request.if_none_match.contains(digest) else \
+                Response(body, content_type="text/csv; charset=utf-8")
+            response.set_etag(digest)
+            return response
         raise ApiError(404, "Could not find the resource you were looking for. 媒体文件不存在。", code="404.1")
     if request.if_none_match.contains(row.md5):
         response = Response(status=304)
@@ -180,7 +202,7 @@ def submission(pid: int, token: str | None):
     origin = {"device_id": request.args.get("deviceID"), "user_agent": _user_agent()}
     session.close()   # the body may take minutes on a weak network: hold no pooled connection meanwhile
     with submission_parts(request.stream, request.mimetype, request.mimetype_params.get("boundary"),
-                          request.content_length, current_app.config["MAX_XML_BYTES"]) as (xml, files):
+                          request.content_length, current_app.config["MAX_XML_BYTES"]) as (xml, files, incomplete):
         if not sha:
             autocommit(session)   # as `_submitter` left it
         received, header = None, None
@@ -195,9 +217,18 @@ def submission(pid: int, token: str | None):
     # identifiers only, on the request's own log line (server/logs.py)
     g.log_detail = (f"version={received.version_id} created={received.created} "
                     f"attachments_added={received.attachments_added}")
+    if received.encrypted and received.missing and not incomplete:
+        # The last POST of an encrypted instance and still a named part missing: what arrived is kept
+        # (committed above, completed by a resend of the same XML), but the phone must not take it as
+        # sent and delete it. Collect keeps the instance and retries.
+        g.log_detail += f" missing={len(received.missing)}"
+        raise ApiError(400, "The encrypted submission is incomplete: these files it names were not received: "
+                            f"{', '.join(received.missing)[:500]}. Please send it again. "
+                            f"加密提交不完整，缺少：{', '.join(received.missing)[:500]}。请重新发送。",
+                       code="400.8")
     response = wire.submission_created()
     response.headers["X-OpenRosa-Accept-Content-Length"] = str(current_app.config["MAX_BODY_BYTES"])
-    if received.created and current_app.config["PROCESS_INLINE"]:
+    if (received.created or received.requeued) and current_app.config["PROCESS_INLINE"]:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         processor = get_processor(app)
         if processor is not None:  # `shoudi serve`: the worker's processing thread takes it

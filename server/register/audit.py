@@ -20,6 +20,7 @@ ACTIONS = (
     "job.enqueue", "export", "policy.set", "policy.remove",
     "submission.hold", "submission.apply", "submission.assign", "submission.reject",
     "attachment.add", "attachment.replace", "attachment.refused",
+    "key.create", "key.unlock", "key.unlock_failed", "key.lock",
 )
 
 

@@ -32,8 +32,33 @@ class InstanceHeader:
     instance_name: str | None
     root: etree._Element
 
+    @property
+    def encrypted(self) -> bool:
+        """An instance Collect encrypted with the form's public key (ODK encryption: the outer XML carries
+        `base64EncryptedKey` and names the encrypted parts; the data is in `encryptedXmlFile`)."""
+        if (self.root.get("encrypted") or "").strip().lower() == "yes":
+            return True
+        return any(True for _ in self.root.iterchildren("{*}encryptedXmlFile", "encryptedXmlFile"))
+
+    def encrypted_parts(self) -> list[str]:
+        """The parts an encrypted instance names, sanitised, unique: each `media/file` (encrypted
+        attachments, e.g. `pic.jpg.enc`), then `encryptedXmlFile` (e.g. `submission.xml.enc`)."""
+        names: list[str] = []
+        found = [f for media in self.root.iterchildren("{*}media", "media")
+                 for f in media.iterchildren("{*}file", "file")]
+        found += list(self.root.iterchildren("{*}encryptedXmlFile", "encryptedXmlFile"))
+        for el in found:
+            name = safe_name((el.text or "").strip())
+            if name and name not in names:
+                names.append(name)
+        return names
+
     def file_names(self, binary_fields: list[str]) -> list[str]:
-        """File names referenced by the form's binary fields (repeats included), sanitised, unique."""
+        """File names the instance expects: for an encrypted instance every part it names (whatever the
+        form's binary fields); else those referenced by the form's binary fields (repeats included).
+        Sanitised, unique."""
+        if self.encrypted:
+            return self.encrypted_parts()
         names: list[str] = []
         root_name = xmlsafe.local(self.root.tag)
         for path in binary_fields:

@@ -37,6 +37,9 @@ class Received:
     instance_id: str
     created: bool             # a new version was stored (needs processing)
     attachments_added: int
+    encrypted: bool = False   # an encrypted instance (ODK encryption): its parts are its data
+    missing: tuple[str, ...] = ()   # expected files the version still lacks after this request
+    requeued: bool = False    # an encrypted instance completed by this request: processing runs again
 
 
 # Routing and the duplicate check in one statement: the form (by project + xmlFormId), the version the
@@ -152,7 +155,7 @@ def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml:
         header = read_header(xml)
     except HeaderError:
         return None, None   # the full path answers 400
-    if header.deprecated_id:
+    if header.deprecated_id or (header.encrypted and not header.instance_id):
         return None, header
     routes = remembered(session, _ROUTES)
     key = (project_id, header.form_id, header.version)
@@ -163,8 +166,9 @@ def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml:
     expected = header.file_names(binary_fields)
     instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
     now = utcnow()
+    stored = _store_files(blobs, files, expected)
     params = _new_values(header, xml, hashlib.sha256(xml).hexdigest(), instance_id, expected,
-                         _store_files(blobs, files, expected), device_id, user_agent, now,
+                         stored, device_id, user_agent, now,
                          project_id=project_id, form_version_id=form_version_id)
     try:
         if token_sha256 is not None:  # nothing else of this request touched the database: no Session
@@ -187,7 +191,8 @@ def receive_express(session: Session, blobs: BlobStore, *, project_id: int, xml:
         for f in files:
             f.stream.seek(0)
         return None, header
-    return Received(rows[0][0], instance_id, created=True, attachments_added=params["attachments_present"]), header
+    return Received(rows[0][0], instance_id, created=True, attachments_added=params["attachments_present"],
+                    encrypted=header.encrypted, missing=tuple(n for n in expected if n not in stored)), header
 
 
 def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, files: list[IncomingFile],
@@ -197,6 +202,11 @@ def receive(session: Session, blobs: BlobStore, *, project_id: int, xml: bytes, 
     edit of an outdated copy, 201 new or duplicate). `header`: already read by the caller."""
     if header is None:
         header = read(xml)
+    if header.encrypted and not header.instance_id:
+        # Central's rule: the instanceID is part of the encryption (each file's IV) and what makes a
+        # resend of the parts idempotent; a made-up one would split the instance.
+        raise ApiError(400, "Required parameter instanceID missing. An encrypted submission must carry "
+                            "meta/instanceID. 加密提交缺少 meta/instanceID。", code="400.2")
     instance_id = header.instance_id or f"uuid:{uuid.uuid4()}"
     xml_sha = hashlib.sha256(xml).hexdigest()
     for attempt in (1, 2, 3):
@@ -255,8 +265,15 @@ def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int,
                                 "xml_submission_file. 已存在相同 instanceID 但内容不同的提交。", code="409.3")
         from server.register.evidence import Ledger
         added = _attach(blobs, existing, files, ledger=Ledger(session, existing, submitter_id))
+        missing = _missing(existing)
+        # An encrypted instance is decrypted from its parts: one that was waiting for them (a split
+        # upload) goes back to processing once they are all here.
+        requeued = bool(header.encrypted and added and not missing and existing.processing_state == "encrypted")
+        if requeued:
+            existing.processing_state = "pending"
         session.commit()
-        return Received(existing.id, instance_id, created=False, attachments_added=added)
+        return Received(existing.id, instance_id, created=False, attachments_added=added,
+                        encrypted=header.encrypted, missing=missing, requeued=requeued)
 
     previous: SubmissionVersion | None = None
     if header.deprecated_id:
@@ -299,11 +316,13 @@ def _store(session: Session, blobs: BlobStore, *, project_id: int, form_id: int,
             name=name, sha256=old.sha256 if old else None, size=old.size if old else None,
             content_type=old.content_type if old else None, received_at=old.received_at if old else None))
     added = _attach(blobs, version, files)
+    missing = _missing(version)
     session.add(version)
     session.flush()
     submission.current_version_id = version.id
     session.commit()
-    return Received(version.id, instance_id, created=True, attachments_added=added)
+    return Received(version.id, instance_id, created=True, attachments_added=added, encrypted=header.encrypted,
+                    missing=missing)
 
 
 def _store_files(blobs: BlobStore, files: list[IncomingFile], expected: list[str]) -> dict[str, tuple]:
@@ -364,7 +383,8 @@ def _store_new(session: Session, blobs: BlobStore, *, project_id: int, form_id: 
                 for name, sha, size, ctype in zip(v["names"], v["shas"], v["sizes"], v["content_types"])])
         conn.execute(_SET_CURRENT, {"sid": submission_id, "vid": version_id})
     session.commit()
-    return Received(version_id, instance_id, created=True, attachments_added=len(stored))
+    return Received(version_id, instance_id, created=True, attachments_added=len(stored),
+                    encrypted=header.encrypted, missing=tuple(n for n in expected if n not in stored))
 
 
 def _attach(blobs: BlobStore, version: SubmissionVersion, files: list[IncomingFile], *,
@@ -423,6 +443,10 @@ def _check_edit_files(session: Session, blobs: BlobStore, previous: SubmissionVe
             refused = ledger.check(f.name, carried[f.name], stored.sha256, edit=True)
             if refused is not None:
                 _refuse(session, refused)
+
+
+def _missing(version: SubmissionVersion) -> tuple[str, ...]:
+    return tuple(a.name for a in version.attachments if not a.sha256)
 
 
 def instance_xml(version: SubmissionVersion, blobs: BlobStore) -> bytes:

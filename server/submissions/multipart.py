@@ -25,6 +25,7 @@ MAX_PARTS = 256          # Collect sends at most 100 files per request, then spl
 SPOOL_BYTES = 256 * 1024  # parts above this go to a temporary file
 MEMORY_BYTES = 16 * 1024 * 1024  # all parts held in memory together; beyond it every part spools
 READ_CHUNK = 64 * 1024
+INCOMPLETE_FIELD = "*isIncomplete*"
 
 
 class XmlTooLarge(ApiError):
@@ -88,9 +89,11 @@ def _read_parts(stream: BinaryIO, boundary: str, content_length: int | None, max
 
 @contextmanager
 def submission_parts(stream: BinaryIO, mimetype: str, boundary: str | None, content_length: int | None,
-                     max_xml: int) -> Iterator[tuple[bytes, list[IncomingFile]]]:
-    """Yield (xml bytes, attachment files); temporary files are removed on exit. An XML part larger
-    than `max_xml` bytes is refused (413) as soon as that many bytes of it have arrived."""
+                     max_xml: int) -> Iterator[tuple[bytes, list[IncomingFile], bool]]:
+    """Yield (xml bytes, attachment files, incomplete); temporary files are removed on exit. An XML part
+    larger than `max_xml` bytes is refused (413) as soon as that many bytes of it have arrived.
+    `incomplete`: the client flagged this POST as one of a split upload with more to come
+    (`*isIncomplete*` = `yes`, OpenRosa Form Submission API)."""
     if mimetype != "multipart/form-data":
         raise ApiError(400, MISSING_XML, code="400.2")
     if not boundary:
@@ -100,14 +103,18 @@ def submission_parts(stream: BinaryIO, mimetype: str, boundary: str | None, cont
         _read_parts(stream, boundary, content_length, max_xml, parts)
         xml: bytes | None = None
         files: list[IncomingFile] = []
+        incomplete = False
         for part in parts:
             if part.name == XML_FIELD:
                 if xml is None:
                     part.file.seek(0)
                     xml = part.file.read()
                 continue
-            if part.filename is None:
-                continue  # plain fields such as *isIncomplete*
+            if part.filename is None:  # plain fields such as *isIncomplete*
+                if part.name == INCOMPLETE_FIELD and part.size <= 16:
+                    part.file.seek(0)
+                    incomplete = part.file.read(16).strip().lower() in (b"yes", b"true", b"1")
+                continue
             name = safe_name(part.name) or safe_name(part.filename)
             if name is None:
                 continue
@@ -115,7 +122,7 @@ def submission_parts(stream: BinaryIO, mimetype: str, boundary: str | None, cont
             files.append(IncomingFile(name=name, stream=part.file, content_type=part.content_type or None))
         if xml is None:
             raise ApiError(400, MISSING_XML, code="400.2")
-        yield xml, files
+        yield xml, files, incomplete
     finally:
         for part in parts:
             part.close()

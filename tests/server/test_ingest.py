@@ -117,12 +117,25 @@ def test_reprocess_cli(app, collect, world, db_session, cli_runner, monkeypatch)
 
 
 def test_parse_step_uses_forms_parse_submission(app, collect, world, db_session):
-    """The shipped parse step refuses instances that are not shoudi forms — recorded, not raised."""
+    """The shipped parse step: a form that is not one of shoudi's settles as not applicable (a clean
+    state, no error); an instance of a household form that cannot be parsed fails — recorded, not raised."""
     from server.ingest_steps import parse_instance
+    from server.publishing import publish
+    from server.storage import get_blobs
+    from tests.server.helpers import form_xml
     app.config["PROCESS_INLINE"] = False
     iid = _submit(collect, world)
-    assert process_version(app, _version(db_session, iid).id, steps=[parse_instance]) == "failed"
-    assert _version(db_session, iid).processing_error.startswith("parse: ")
+    assert process_version(app, _version(db_session, iid).id, steps=[parse_instance]) == "not_applicable"
+    v = _version(db_session, iid)
+    assert v.processing_error is None and v.processing_log[-1]["status"] == "not_applicable"
+    publish(db_session, get_blobs(app), world.project, form_xml(form_id="household_survey"))
+    db_session.commit()
+    hh = "uuid:bbbbbbbb-1111-4111-8111-111111111111"
+    r = collect.post(f"/v1/projects/{world.project.id}/submission",
+                     data=multipart(instance_xml(hh, form_id="household_survey")))
+    assert r.status_code == 201
+    assert process_version(app, _version(db_session, hh).id, steps=[parse_instance]) == "failed"
+    assert _version(db_session, hh).processing_error.startswith("parse: ")
 
 
 SEEN: list = []

@@ -84,3 +84,35 @@ def test_forms_list_and_state_change(as_user, households, db_session):
     _fresh(db_session)
     assert db_session.get(Form, form_id).state == "closing"
     assert "unknown form state" in b.page("/console/forms").text_content()
+
+
+def test_county_turns_on_encryption_unlocks_and_locks(as_user, db_session, world, app):
+    """The encryption page: county staff of the project's region turn it on, unlock, lock (audited);
+    a township user may not reach it."""
+    from server.accounts import create_project
+    from server.encryption import KeyUnlock, ProjectKey
+    project = create_project(db_session, "土左旗加密", "150121000000")
+    create_project(db_session, "托县", "150122000000")
+    db_session.commit()
+    b = as_user("county")
+    page = b.page("/console/encryption")
+    assert [r.get("data-project") for r in page.xpath("//tr[@data-project]")] == [str(project.id)]
+    b.post(f"/console/encryption/{project.id}/encrypt", {"passphrase": "县里的口令一二三四五", "confirm": "不一样的口令一二三四"})
+    assert "不一致" in b.page("/console/encryption").text_content()
+    b.post(f"/console/encryption/{project.id}/encrypt", {"passphrase": "县里的口令一二三四五", "confirm": "县里的口令一二三四五"})
+    assert "已启用加密" in b.page("/console/encryption").text_content()
+    b.post(f"/console/encryption/{project.id}/unlock", {"passphrase": "wrong passphrase!!", "minutes": "30"})
+    assert "口令不正确" in b.page("/console/encryption").text_content()
+    b.post(f"/console/encryption/{project.id}/unlock", {"passphrase": "县里的口令一二三四五", "minutes": "30"})
+    assert "密钥解锁至" in b.page("/console/encryption").text_content()
+    _fresh(db_session)
+    assert db_session.query(ProjectKey).count() == 1 and db_session.query(KeyUnlock).count() == 1
+    b.post(f"/console/encryption/{project.id}/lock")
+    _fresh(db_session)
+    assert db_session.query(KeyUnlock).count() == 0
+    actions = [e.action for e in db_session.query(AuditEntry).filter_by(entity_type="project_key").order_by(AuditEntry.id)]
+    assert actions == ["key.create", "key.unlock_failed", "key.unlock", "key.lock"]
+    assert as_user("township").page("/console/encryption", status=403) is not None
+    other = as_user("county_other")
+    assert other.post(f"/console/encryption/{project.id}/unlock",
+                      {"passphrase": "县里的口令一二三四五", "minutes": "30"}).status_code == 404

@@ -96,3 +96,23 @@ def test_empty_dashboard(as_user):
     page = as_user("county").page("/console/dashboard")
     assert not page.xpath("//*[local-name()='svg']")
     assert "暂无记录" in page.text_content()
+
+
+def test_processing_states_are_counted_in_scope(as_user, households, db_session, world):
+    """Waiting (pending, encrypted), processed, not applicable and failed submissions, each counted."""
+    for state in ("encrypted", "encrypted", "not_applicable", "failed", "pending"):
+        households.submission(photo=None, state=state, submitter_id=world.users["collector"].id)
+    households.submission(photo=None, state="encrypted", submitter_id=world.users["village_other"].id)
+    db_session.commit()
+
+    def counts(role):  # noqa: ANN001, ANN202
+        page = as_user(role).page("/console/dashboard")
+        cells = page.xpath("//section[@aria-labelledby='h-processing']//tbody/tr/td")
+        heads = [th.text_content().strip() for th in
+                 page.xpath("//section[@aria-labelledby='h-processing']//thead/tr/th")]
+        assert "待解密" in heads and "无需登记" in heads
+        return {td.get("data-state"): int(td.text_content()) for td in cells}
+    township = counts("township")
+    assert township["encrypted"] == 2 and township["not_applicable"] == 1 and township["failed"] == 1
+    assert township["pending"] == 1
+    assert counts("county")["encrypted"] == 3
