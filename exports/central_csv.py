@@ -425,7 +425,7 @@ def write_bundle(target, xform: bytes | str | FormSchema, submissions: Iterable[
             _run_pool(schema, chunks(), take, workers)
         if manifest:
             text = io.StringIO()
-            csv.writer(text).writerows([["KEY", "file", "size", "sha256"], *manifest])
+            csv_safety.writer(text).writerows([["KEY", "file", "size", "sha256"], *manifest])
             zf.writestr(zipfile.ZipInfo(ENCRYPTED_MANIFEST, _now_tuple()), text.getvalue().encode("utf-8"))
             summary.files.append(ENCRYPTED_MANIFEST)
         for name, spool in zip(names, spools):
