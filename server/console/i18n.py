@@ -173,6 +173,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hh.case.objection_clear": ("异议已处理", "Objection resolved"),
     "hh.case.objection_on": ("公示期内有异议，须处理后方可继续。", "An objection was raised during the notice."),
     "hh.case.role": ("办理角色", "Role"),
+    "hh.case.on": ("实际办理日期", "Date the step was done"),
+    "hh.case.on_help": ("线下已办理的步骤可补记实际日期（最多{days}天前，不早于上一步骤）",
+                        "A step done offline can be recorded with its real date (at most {days} days back, "
+                        "not before the previous step)"),
+    "hh.case.on_invalid": ("办理日期无效", "Invalid date"),
+    "hh.case.negative": ("退回或否定的操作", "Steps back or refusals"),
+    "hh.case.confirm": ("我已核实情况，确认办理此操作", "I have checked the situation and confirm this step"),
+    "hh.case.confirm_needed": ("须勾选确认并填写原因后才能办理", "Tick the confirmation and give a reason first"),
+    "hh.case.reidentify": ("重新识别（该户{status}）", "Identify again (the household is {status})"),
+    "hh.case.reidentify_help": ("该户已{status}。只有出现新的返贫致贫风险时才可重新识别：须填写原因并确认，操作记入日志。",
+                                "The household is {status}. Identify it again only for a new risk: give the "
+                                "reason and confirm; the action is logged."),
+    "hh.case.no_reidentify": ("该户已是监测对象，不能重新启动识别程序。", "The household is monitored; it cannot be "
+                              "identified again."),
+    "hh.case.household_no_help": ("国家系统分配的户编号（4–32位数字或字母）", "The number the national system "
+                                  "assigned (4–32 letters or digits)"),
     "hh.versions": ("版本记录", "Versions"),
     "hh.v.number": ("版本", "Version"),
     "hh.v.form": ("表单", "Form"),

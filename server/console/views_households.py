@@ -3,6 +3,8 @@ latest assessment with its findings and score picture, department warnings, proc
 options, versions with their submissions, photos through an access-checked route, audit trail."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, render_template, request, send_file
 from sqlalchemy import select
 
@@ -12,8 +14,8 @@ from server.api.cases import today
 from server.db import get_session
 from server.models import Form, SubmissionVersion, User
 from server.register import audit
-from server.register.cases import case_options
-from server.workflow import ENTRY_CHANNELS
+from server.register.cases import case_options, identification_terms
+from server.workflow import BACKDATE_DAYS, ENTRY_CHANNELS, HOUSEHOLD_NO
 from server.register.models import (ComparisonWarning, Deadline, Household, HouseholdVersion, WorkflowCase,
                                     WorkflowStep)
 
@@ -83,7 +85,10 @@ def household(household_id: int):  # noqa: ANN201
         open_identification=any(c["case"].open and c["case"].kind == "identification" for c in cases),
         open_exit=any(c["case"].open and c["case"].kind == "gradual_exit" for c in cases),
         may_open_exit=user.role in ("township", "county"),
-        method_codes=codes.ELIMINATION_METHOD.codes, entry_channels=ENTRY_CHANNELS)
+        method_codes=codes.ELIMINATION_METHOD.codes, entry_channels=ENTRY_CHANNELS,
+        identification_terms=identification_terms(found), backdate_days=BACKDATE_DAYS,
+        earliest_step=today() - timedelta(days=BACKDATE_DAYS),
+        household_no_pattern=HOUSEHOLD_NO.pattern.replace("-]", "\\-]"))
 
 
 def _warnings(session, household: Household) -> list:  # noqa: ANN001
@@ -101,7 +106,8 @@ def _cases(session, household: Household, user) -> list[dict]:  # noqa: ANN001
         deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.id)))
         options = case_options(session, case, user.role, today()) if case.open else []
         out.append({"case": case, "steps": steps, "deadlines": deadlines,
-                    "allowed": [o for o in options if o.allowed],
+                    "allowed": [o for o in options if o.allowed and not o.transition.negative],
+                    "negative": [o for o in options if o.allowed and o.transition.negative],
                     "blocked": [o for o in options if not o.allowed]})
     return out
 

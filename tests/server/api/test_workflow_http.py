@@ -83,7 +83,7 @@ def test_identification_and_elimination_over_http(app, api, db_session, world):
     # 4. county approval opens the second notice; entry waits for it
     step(api, "county", cid, "county_approve")
     on(app, "2021-03-12")
-    assert reasons(step(api, "township", cid, "enter_system", expect=409)) == {"notice_elapsed"}
+    assert reasons(step(api, "township", cid, "enter_system", expect=409)) == {"notice_elapsed", "field_required:household_no"}
     on(app, "2021-03-15")
     case = step(api, "township", cid, "enter_system", {"household_no": "1501211002010001"})
     assert case["state"] == "entered" and not case["open"]
