@@ -16,13 +16,16 @@ from . import access, bp
 from .i18n import keyed, t
 
 
-def _users(session, user) -> list[User]:  # noqa: ANN001
+USERS_PER_PAGE = 100
+
+
+def _users(session, user):  # noqa: ANN001, ANN202
     query = select(User).order_by(User.id)
     if user.role != "admin":
         inside = select(UserRegion.user_id).where(region_condition(UserRegion.region_code, user.role,
                                                                    user.region_codes))
         query = query.where(User.id.in_(inside))
-    return list(session.scalars(query.limit(1000)))
+    return query
 
 
 @bp.get("/users")
@@ -31,11 +34,18 @@ def users():  # noqa: ANN201
     user = access.console_user()
     session = get_session()
     from server.models import Region
-    rows = _users(session, user)
+    from .queries import page, page_number
+    query = _users(session, user)
+    page_no = page_number(request.args.get("page"))
+    rows, total = page(session, query, page_no, USERS_PER_PAGE)
+    pages = max((total + USERS_PER_PAGE - 1) // USERS_PER_PAGE, 1)
+    if page_no > pages:
+        page_no = pages
+        rows, total = page(session, query, page_no, USERS_PER_PAGE)
     codes = {c for u in rows for c in u.region_codes}
     names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) if codes else {}
     return render_template("console/users.html", users=rows, names=names, roles=ROLE_CODES,
-                           may_edit=user.role == "admin")
+                           may_edit=user.role == "admin", total=total, page=page_no, pages=pages)
 
 
 def _codes(text: str) -> list[str]:

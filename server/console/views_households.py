@@ -40,25 +40,33 @@ def households():  # noqa: ANN201
     user = access.console_user()
     session = get_session()
     args = request.args
-    area = args.get("region") or None
+    area = args.get("region") or queries.picked_area(args.getlist("area")) or None
     if area:
         access.checked_region(area)
-    try:
-        page_no = max(int(args.get("page", 1)), 1)
-    except ValueError:
-        page_no = 1
+    page_no = queries.page_number(args.get("page"))
     category = args.get("category") or None
     status = args.get("status") if args.get("status") in STATUSES else None
-    query = queries.households_query(user, area=area, category=category, status=status, q=args.get("q") or None)
+    sort = args.get("sort") if args.get("sort") in queries.SORTS else None
+    descending = sort is not None and args.get("dir") == "desc"
+    q = (args.get("q") or "").strip()[:64] or None
+    query = queries.households_query(user, area=area, category=category, status=status, q=q, sort=sort,
+                                     descending=descending)
     rows, total = queries.page(session, query, page_no, PER_PAGE)
-    names = queries.region_names(session, {h.region_code for h in rows})
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page_no > pages:                    # a jump past the end shows the last page
+        page_no = pages
+        rows, total = queries.page(session, query, page_no, PER_PAGE)
+    places = {h.region_code for h in rows} | {h.region_code[:9] + "000" for h in rows}
+    names = queries.region_names(session, places)
     heads = queries.head_id_numbers(session, rows)
     filters = {k: v for k, v in {"region": area, "category": category, "status": status,
-                                 "q": args.get("q")}.items() if v}
-    return render_template("console/households.html", rows=rows, total=total, page=page_no,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), names=names,
-                           masked={hid: mask_id(n) for hid, n in heads.items()}, filters=filters,
-                           categories=categories(), statuses=STATUSES, areas=queries.area_choices(session, user))
+                                 "q": q}.items() if v}
+    ordering = {"sort": sort, "dir": "desc" if descending else None} if sort else {}
+    return render_template("console/households.html", rows=rows, total=total, page=page_no, pages=pages,
+                           names=names, masked={hid: mask_id(n) for hid, n in heads.items()}, filters=filters,
+                           ordering={k: v for k, v in ordering.items() if v}, sort=sort, descending=descending,
+                           categories=categories(), statuses=STATUSES,
+                           picker=queries.region_picker(session, user, area))
 
 
 @bp.get("/households/<int:household_id>")
