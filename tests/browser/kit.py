@@ -133,6 +133,15 @@ class Tab:
                 f"{page.url} overflows at {self.viewport[0]} px: {overflow}"
         return page
 
+    def english(self, skip: str = ".mono, [lang=en], .user") -> list[str]:
+        """English words (3+ Latin letters) in the page's visible text, outside ``skip`` elements
+        (codes, the language switch, the user's own display name)."""
+        return self.page.evaluate(
+            "(skip) => { const out = []; const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
+            " for (let n = walker.nextNode(); n; n = walker.nextNode()) { const el = n.parentElement;"
+            "  if (!el || el.closest(skip) || el.closest('script, style, option') || !el.offsetParent) continue;"
+            "  for (const w of n.textContent.match(/[A-Za-z]{3,}/g) || []) out.push(w) } return out }", skip)
+
     def login(self, username: str, password: str) -> None:
         if "/console/login" not in self.page.url:
             self.page.goto(self.base + "/console/login")
