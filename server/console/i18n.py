@@ -311,6 +311,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.bound": ("已更新 {username} 的负责区划。", "Regions of {username} updated."),
     "users.need_region": ("非管理员必须绑定至少一个区划。", "A user other than an admin needs at least one region."),
     "users.self": ("不能停用自己。", "You cannot disable yourself."),
+    "users.disable_confirm_needed": ("停用用户须填写原因并勾选确认。", "Give a reason and tick the confirmation to disable a user."),
+    "users.disable_confirm": ("确认停用该用户（其登录和设备令牌随即失效）", "Disable this user (their logins and device tokens stop working)"),
     "forms.title": ("表单", "Forms"),
     "forms.project": ("项目", "Project"),
     "forms.form_id": ("表单编号", "Form ID"),

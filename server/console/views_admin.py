@@ -89,10 +89,14 @@ def disable_user(user_id: int):  # noqa: ANN201
     if target.id == me.id:
         flash(t("users.self"), "error")
         return redirect(url_for("console.users"))
+    reason = (request.form.get("reason") or "").strip()[:500]
+    if request.form.get("confirm") != "1" or not reason:       # a negative action: confirmed, with a reason
+        flash(t("users.disable_confirm_needed"), "error")
+        return redirect(url_for("console.users"))
     if target.active:
         target.active = False
         audit.record(session, "user.update", actor=me, entity_type="user", entity_id=target.id,
-                     before={"active": True}, after={"active": False})
+                     before={"active": True}, after={"active": False, "reason": reason})
         session.commit()
     flash(t("users.disabled_msg", username=target.username), "ok")
     return redirect(url_for("console.users"))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server.models.base import utcnow
 from server.roles import subtree_prefix
-from server.workflow import (ENTRY_CHANNELS, IDENTIFICATION_OPENS, Option, Procedure, TransitionError, deadlines,
+from server.workflow import (ENTRY_CHANNELS, GRADUAL_EXIT_OPENS, IDENTIFICATION_OPENS, Option, Procedure, TransitionError, deadlines,
                              load_calendar, options, procedure_for, step_date_reason, take)
 from server.workflow.engine import Reason
 
@@ -108,6 +108,9 @@ def open_case(session: Session, household: Household, kind: str, *, entry_channe
                 raise CaseError("confirm_required", "重新识别须确认 / re-identification must be confirmed")
             reopened_from = household.status
     proc = procedure_for(kind, household.region_code, _region_config())
+    if kind == "gradual_exit" and household.status not in GRADUAL_EXIT_OPENS:
+        raise CaseError(f"status:{household.status}", "渐退仅适用于监测帮扶中的户 / a gradual exit is only for a "
+                        "monitored household")
     context = {"_region": household.region_code}
     if reopened_from:
         context.update({"_reopened_from": reopened_from, "_reopen_reason": reason})

@@ -2,7 +2,7 @@
 working-day calendar and deadline arithmetic. Pure: no Flask, no database."""
 from .calendar import (DEADLINES, CalendarError, WorkingCalendar, calendar_from_data, china_today,
                        load_calendar)
-from .definitions import (BACKDATE_DAYS, HOUSEHOLD_NO, IDENTIFICATION_OPENS, PROCEDURES, ROLES, DeadlineRule,
+from .definitions import (BACKDATE_DAYS, GRADUAL_EXIT_OPENS, HOUSEHOLD_NO, IDENTIFICATION_OPENS, PROCEDURES, ROLES, DeadlineRule,
                           Procedure, Transition)
 from .engine import (DeadlineStatus, Option, Reason, Step, TransitionError, deadlines, options, step_date_reason,
                      take)
@@ -11,7 +11,7 @@ from .regions import DEFAULT_CONFIG, UnknownProcedure, procedure_for, validate_c
 
 __all__ = [
     "DEADLINES", "CalendarError", "WorkingCalendar", "calendar_from_data", "china_today", "load_calendar",
-    "BACKDATE_DAYS", "HOUSEHOLD_NO", "IDENTIFICATION_OPENS", "PROCEDURES", "ROLES", "DeadlineRule", "Procedure",
+    "BACKDATE_DAYS", "GRADUAL_EXIT_OPENS", "HOUSEHOLD_NO", "IDENTIFICATION_OPENS", "PROCEDURES", "ROLES", "DeadlineRule", "Procedure",
     "Transition", "DeadlineStatus", "Option", "Reason", "Step", "TransitionError", "deadlines", "options",
     "step_date_reason", "take",
     "ENTRY_CHANNELS", "GUARDS", "DEFAULT_CONFIG", "UnknownProcedure", "procedure_for", "validate_config",

@@ -37,6 +37,8 @@ BACKDATE_DAYS = 30
 #   absent      — never: a monitored household is already in the register's care (识别中 has its open case).
 IDENTIFICATION_OPENS = {"registered": "open", "not_admitted": "open", "eliminated": "reasoned",
                         "exited": "reasoned"}
+# A gradual exit (渐退) is for households under monitoring and assistance only.
+GRADUAL_EXIT_OPENS = ("monitored",)
 
 
 @dataclass(frozen=True)
