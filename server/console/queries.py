@@ -3,7 +3,6 @@
 region subtree prefix of ``server.roles``."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,8 +11,9 @@ from sqlalchemy import func, literal_column, or_, select, true
 from sqlalchemy.orm import Session
 
 from server.models import Attachment, Form, Project, Region, SubmissionVersion, User, UserRegion
-from server.register.models import Deadline, Household, HouseholdVersion, Member, WorkflowCase
+from server.register.models import Deadline, Household, HouseholdVersion, WorkflowCase
 from server.register.scope import code_prefix, region_condition
+from server.register.search import search_condition
 from server.roles import LEVELS, level_of, subtree_prefix
 
 _PREFIX = {code: n for code, _zh, n in LEVELS}
@@ -229,40 +229,12 @@ def failed_submissions(session: Session, user, area: str | None, limit: int = 20
     return out
 
 
-# How the household search box reads what was typed (one box, as staff type it):
-_FULL_ID = re.compile(r"\d{17}[\dXx]|\d{15}")        # a whole 证件号码
-_ID_TAIL = re.compile(r"\d{3,5}[\dXx]")               # its last 4–6 characters
-_PHONE = re.compile(r"1\d{10}|0\d{9,11}")              # a mobile or a landline with area code
-_HAS_NAME = re.compile(r"[^\x00-\x7f]|[A-Za-z]{2,}")  # Chinese (or Latin) letters: a name
-
 # Sortable columns of the household list → what they sort by (乡镇 and 村 follow the region code).
 SORTS = {
     "head": (Household.head_name,), "no": (Household.household_no,), "township": (Household.region_code,),
     "village": (Household.region_code,), "category": (Household.category,), "status": (Household.status,),
     "updated": (Household.updated_at,),
 }
-
-
-def search_condition(text: str):  # noqa: ANN201
-    """SQL condition for the search box: 户编号 (exact), a member's 证件号码 (whole, or its last 4–6
-    characters), a phone number (the household's or a member's), a name (head or member, contains)."""
-    text = text.strip()
-    ident = text.upper()
-    member = select(Member.household_id)
-    conditions = [Household.household_no == text]
-    if _FULL_ID.fullmatch(text):
-        conditions.append(Household.id.in_(member.where(Member.id_number == ident)))
-    elif _ID_TAIL.fullmatch(text):
-        conditions.append(Household.id.in_(member.where(Member.id_number.endswith(ident, autoescape=True))))
-    if _PHONE.fullmatch(text):
-        version_phone = HouseholdVersion.record["phone"].as_string()
-        conditions.append(Household.current_version_id.in_(
-            select(HouseholdVersion.id).where(version_phone == text)))
-        conditions.append(Household.id.in_(member.where(Member.data["phone"].as_string() == text)))
-    if _HAS_NAME.search(text):
-        conditions.append(Household.head_name.contains(text, autoescape=True))
-        conditions.append(Household.id.in_(member.where(Member.name.contains(text, autoescape=True))))
-    return or_(*conditions)
 
 
 def households_query(user, *, area: str | None = None, category: str | None = None,  # noqa: ANN001

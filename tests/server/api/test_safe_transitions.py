@@ -8,7 +8,7 @@ from sqlalchemy import select
 from server.register.assessing import assess_version
 from server.register.cases import open_case
 from server.register.households import apply_record
-from server.register.models import AuditEntry, Household, WorkflowCase
+from server.register.models import AuditEntry, Household, Member, WorkflowCase
 from tests.server.register.world import record
 
 
@@ -129,3 +129,14 @@ def test_the_day_a_step_happened_is_bounded(app, api, db_session, world):  # noq
     assert ok.status_code == 200 and ok.get_json()["steps"][-1]["on"] == "2021-03-10"
     earlier = api.post(f"/cases/{cid}/transitions", "collector", json={"name": "authorize", "on": "2021-03-09"})
     assert earlier.status_code == 422 and earlier.get_json()["details"]["reason"] == "date_before_previous"
+
+
+def test_api_household_search_is_the_consoles(api, db_session, world):  # noqa: ANN001
+    """GET /households?q= reads the text as the console does (register.search), within the caller's scope."""
+    household = _household(db_session, phone="13912345678")
+    spouse = db_session.scalars(select(Member.id_number).where(Member.household_id == household.id,
+                                                               Member.relation == "spouse")).one()
+    for text in (spouse, spouse[-6:], spouse[-4:], "13912345678", "小花", "大山"):
+        body = api.get(f"/households?q={text}", "township").get_json()
+        assert [h["id"] for h in body["items"]] == [household.id], text
+    assert api.get(f"/households?q={spouse[-6:]}", "township_other").get_json()["items"] == []
