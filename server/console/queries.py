@@ -65,16 +65,6 @@ def region_names(session: Session, codes) -> dict[str, str]:  # noqa: ANN001
     return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
-def area_choices(session: Session, user) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Regions of the user's scope down to the village, for the region filter (at most 400)."""
-    rows = session.execute(select(Region.code, Region.name, Region.level)
-                           .where(region_condition(Region.code, user.role, user.region_codes),
-                                  Region.level.in_(("county", "township", "village")))
-                           .order_by(Region.code).limit(400)).all()
-    indent = {"county": "", "township": "　", "village": "　　"}
-    return [(code, indent[level] + name) for code, name, level in rows]
-
-
 def region_picker(session: Session, user, area: str | None) -> list[dict]:  # noqa: ANN001
     """The cascading region picker of a list page: one select per level below the user's scope (县 →
     乡镇 → 村…), each listing the children of the choice above it (every one of them, no cap), the
@@ -106,6 +96,16 @@ def region_picker(session: Session, user, area: str | None) -> list[dict]:  # no
             break
         options = children(selected)
     return levels
+
+
+def child_regions(session: Session, user, area: str | None) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(code, name) of the regions directly below ``area`` (below the top level when None) that the
+    user may act in."""
+    from server.roles import may_act_in
+
+    condition = Region.parent_code.is_(None) if area is None else Region.parent_code == area
+    rows = session.execute(select(Region.code, Region.name).where(condition).order_by(Region.code)).all()
+    return [(c, n) for c, n in rows if user.role == "admin" or may_act_in(user.region_codes, user.role, c)]
 
 
 def picked_area(values: list[str]) -> str | None:

@@ -67,10 +67,20 @@ def jobs():  # noqa: ANN201
     batch_page = _paged(session, visible_batches(user), "batches_page")
     rows, batches = job_page["rows"], batch_page["rows"]
     running = any(j.state in ("queued", "running") for j in rows)
+    # the region the forms act on: chosen with the cascading picker (default: the user's area); the
+    # forms offer it and the regions directly below it — never one long list of every village
+    picked = queries.picked_area(request.args.getlist("area"))
+    if picked:
+        access.checked_region(picked)
+    area = picked or queries.default_area(user)
+    names = queries.region_names(session, [area]) if area else {}
+    areas = ([(area, names.get(area, area))] if area else []) + [
+        (code, "　" + name) for code, name in queries.child_regions(session, user, area)]
     return render_template("console/jobs.html", jobs=rows, batches=batches, refresh=running,
                            job_page=job_page, batch_page=batch_page,
+                           picker=queries.region_picker(session, user, area),
                            kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
-                           may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user),
+                           may_rescore=user.role in ("county", "admin"), areas=areas,
                            notice_area=queries.default_area(user) if user.role in ROLES["notice"] else None,
                            notice_kinds=list(NOTICE_STATES), may_compare=user.role == "county",
                            sources=_sources())

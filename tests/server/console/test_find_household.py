@@ -117,3 +117,16 @@ def test_users_jobs_and_exports_lists_have_no_silent_cap(as_user, world, db_sess
     assert "共 60 条" in jobs.xpath("//section[@aria-labelledby='h-jobs']//nav[@class='pager']")[0].text_content()
     second = as_user("county").page("/console/jobs?jobs_page=2")
     assert len(second.xpath("//section[@aria-labelledby='h-jobs']//table/tbody/tr")) == 10
+
+
+def test_jobs_page_region_choice_cascades(as_user, world):  # noqa: ANN001
+    county = as_user("county")
+    page = county.page("/console/jobs")
+    options = page.xpath("(//select[@name='region_code'])[1]/option/@value")
+    assert options == ["150121000000", "150121100000", "150121101000"]          # the county and its townships
+    page = county.page("/console/jobs?area=150121100000")
+    assert page.xpath("(//select[@name='region_code'])[1]/option/@value") == \
+        ["150121100000", "150121100201", "150121100202"]                          # a township and its villages
+    assert page.xpath("//form[@data-region-picker]//select[@name='area'][1]/option[@selected]/@value") == \
+        ["150121100000"]
+    assert county.get("/console/jobs?area=150122100000").status_code == 404
