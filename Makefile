@@ -22,7 +22,7 @@ native: setup
 	$(BIN)/python setup.py build_scoring
 
 demo: setup
-	$(BIN)/shoudi init --data-dir $(DATA) --demo --port $(PORT)
+	$(BIN)/shoudi init --data-dir $(DATA) --demo --host $(HOST) --port $(PORT)
 	$(BIN)/shoudi serve --data-dir $(DATA) --host $(HOST) --port $(PORT)
 
 test: setup

@@ -26,24 +26,28 @@ Echo = Callable[[str], None]
 DEMO_PROVINCE = ("150000000000", "内蒙古自治区")
 DEMO_CITY = ("150100000000", "呼和浩特市")
 DEMO_VINTAGE = 2023
-DEMO_USERS = (  # username, role, region (None = the demo's first village / township / county)
-    ("admin", "admin", None),
+DEMO_USERS = (  # username, role, region (None = the demo's first village / township / county; village2 the
+    ("admin", "admin", None),          # first village of the second township)
     ("county1", "county", "county"),
     ("township1", "township", "township"),
+    ("village1", "village", "village"),
     ("cadre1", "collector", "village"),
+    ("cadre2", "collector", "village2"),
 )
 
 
 def initialise(app: Flask, *, demo: bool = False, echo: Echo = print, year: int | None = None,
-               port: int = 8080) -> None:
+               port: int = 8080, host: str = "0.0.0.0") -> None:
     engine = get_db(app).engine
     upgrade(engine)
     echo(f"数据库就绪 database ready: revision {current_revision(engine)} ({engine.url.get_backend_name()})")
+    created: list = []
     if demo:
-        seed_demo(app, echo=echo)
+        created = seed_demo(app, echo=echo)
     publish_shipped_forms(app, echo=echo, year=year)
     if demo:
-        print_demo_access(app, echo=echo, port=port)
+        print_demo_access(app, echo=echo, port=port, host=host,
+                          new_password="cadre1" in {username for username, _role, _pw in created})
 
 
 def resolve_policy(region_code: str, year: int, echo: Echo, session=None):  # noqa: ANN001, ANN201
@@ -120,11 +124,12 @@ def publish_shipped_forms(app: Flask, *, echo: Echo = print, year: int | None = 
                 echo(f"  {state}: project {project.id} {built.form_id} {built.version}")
 
 
-def seed_demo(app: Flask, *, echo: Echo = print) -> None:
-    """A demo county under Inner Mongolia (codes 150121…), a project, one user per role.
+def seed_demo(app: Flask, *, echo: Echo = print) -> list[tuple[str, str, str]]:
+    """A demo county under Inner Mongolia (codes 150121…), a project, users of every role (two collectors
+    in different townships). Returns the users created now as (username, role, password).
 
     Passwords are random, printed once and kept in `<DATA_DIR>/demo-credentials.txt` (mode 0600); staff
-    change theirs at the first login.
+    change theirs at the first login; a second run creates no user and says where the existing passwords are.
     """
     villages = _demo_villages()
     with session_scope(app) as session:
@@ -143,8 +148,9 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
         project = session.scalars(select(Project).where(Project.region_code == county)).first()
         if project is None:
             project = create_project(session, villages[0]["county_name"] + " 防返贫监测", county)
+        second = next((v for v in villages if v["township_code"] != villages[0]["township_code"]), villages[-1])
         where = {"county": county, "township": villages[0]["township_code"].ljust(12, "0"),
-                 "village": villages[0]["village_code"]}
+                 "village": villages[0]["village_code"], "village2": second["village_code"]}
         created = []
         for username, role, level in DEMO_USERS:
             if session.scalars(select(User).where(User.username == username)).first() is not None:
@@ -180,28 +186,57 @@ def seed_demo(app: Flask, *, echo: Echo = print) -> None:
         for username, role, password in created:
             echo(f"  用户 user {username:<10} role {role:<10} password {password}")
         echo(f"  (also in {path}; staff change their password at the first login)")
+    else:
+        path = Path(app.config["DATA_DIR"]) / "demo-credentials.txt"
+        echo(f"  演示用户已存在，密码未改变，见 {path} / the demo users exist; their passwords are unchanged "
+             f"(see {path}; reset one with `shoudi users passwd NAME`)")
+    return created
 
 
-def print_demo_access(app: Flask, *, echo: Echo = print, port: int = 8080) -> None:
-    """The URL to open, a login, and a QR code that configures ODK Collect as the demo collector."""
+def print_demo_access(app: Flask, *, echo: Echo = print, port: int = 8080, host: str = "0.0.0.0",
+                      new_password: bool = True) -> None:
+    """Where to open the console, and how ODK Collect connects as the demo collector: a device token
+    and its QR code the first time; later runs keep the existing token (and its saved QR code) and
+    say how to issue another one — never a new token behind the user's back."""
     from server import collect_config as cc
     from server.accounts import issue_token, projects_for
+    from server.models import AppToken
+    from server.serve import listen_urls
 
-    base = (app.config["PUBLIC_URL"] or cc.guess_base_url(port)).rstrip("/")
+    urls = listen_urls(host, port)
+    phone_base = (app.config["PUBLIC_URL"] or (urls[-1] if not _loopback(host) else urls[0])).rstrip("/")
+    qr_path = Path(app.config["DATA_DIR"]) / "demo-collect-qr.png"
+    password_note = "password above" if new_password else f"password in {Path(app.config['DATA_DIR'])}/demo-credentials.txt"
     with session_scope(app) as session:
         user = get_user(session, "cadre1")
         project = projects_for(session, user)[0]
-        issued = issue_token(session, user, project, "demo QR")
-        config = cc.settings(f"{base}/v1/key/{issued.token}/projects/{project.id}", project.name)
-    payload = cc.encode(config)
-    qr_path = Path(app.config["DATA_DIR"]) / "demo-collect-qr.png"
-    cc.qr(payload).save(str(qr_path), scale=8, border=4)
+        existing = session.scalars(select(AppToken).where(AppToken.user_id == user.id, AppToken.label == "demo QR",
+                                                          AppToken.revoked_at.is_(None))).first()
+        issued = None if existing is not None and qr_path.exists() else issue_token(session, user, project, "demo QR")
+        config = (cc.settings(f"{phone_base}/v1/key/{issued.token}/projects/{project.id}", project.name)
+                  if issued else None)
     echo("")
-    echo(f"服务器地址 server: {base}/  (start it with `shoudi serve --data-dir {app.config['DATA_DIR']}`)")
-    echo(f"ODK Collect 手动配置 manual setup: server URL {base}/v1/projects/{project.id} , "
-         f"user cadre1 (password above)")
-    echo(f"或扫码 or scan this QR code in Collect (also saved to {qr_path}):")
+    for url in urls:
+        echo(f"控制台 console: {url}/console/")
+    echo(f"  (start the server with `shoudi serve --data-dir {app.config['DATA_DIR']} --host {host} --port {port}`)")
+    if _loopback(host):
+        echo("  仅本机可访问；手机需要局域网地址：用 --host 0.0.0.0 启动 / loopback only: phones need the server on "
+             "a LAN address (--host 0.0.0.0)")
+    echo(f"ODK Collect 手动配置 manual setup: server URL {phone_base}/v1/projects/{project.id} , "
+         f"user cadre1 ({password_note})")
+    if issued is None:
+        echo(f"演示设备令牌已存在（#{existing.id}），二维码仍在 {qr_path}；未发新令牌 / the demo device token "
+             f"#{existing.id} exists and its QR code is still in {qr_path}; no new token was issued "
+             f"(another one: `shoudi collect-config cadre1 --qr FILE.png`)")
+        return
+    payload = cc.encode(config)
+    cc.qr(payload).save(str(qr_path), scale=8, border=4)
+    echo(f"或扫码 or scan this QR code in Collect (device token #{issued.row.id}, also saved to {qr_path}):")
     cc.qr(payload).terminal(compact=True)
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def _demo_villages() -> list[dict]:

@@ -28,11 +28,12 @@ def cli() -> None:
 @data_dir_option
 @click.option("--demo", is_flag=True, help="Also seed a demo county, users and households.")
 @click.option("--port", default=8080, show_default=True, type=int, help="Port the demo QR code points at.")
-def init(data_dir: str | None, demo: bool, port: int) -> None:
+@click.option("--host", default="0.0.0.0", show_default=True, help="Address `shoudi serve` will bind (for the URLs shown).")
+def init(data_dir: str | None, demo: bool, port: int, host: str) -> None:
     """Create or upgrade the database and publish the shipped forms."""
     from server.bootstrap import initialise
     app = make_app(data_dir)
-    initialise(app, demo=demo, echo=click.echo, port=port)
+    initialise(app, demo=demo, echo=click.echo, port=port, host=host)
 
 
 @cli.command()
@@ -58,7 +59,7 @@ def serve(data_dir: str | None, host: str, port: int, workers: int | None, threa
     from server.config import load_settings
     from server.db import get_db
     from server.migrate import current_revision, head_revision
-    from server.serve import run
+    from server.serve import listen_urls, run
 
     overrides = {"DATA_DIR": data_dir} if data_dir else {}
     app = make_app(data_dir)
@@ -67,8 +68,10 @@ def serve(data_dir: str | None, host: str, port: int, workers: int | None, threa
         raise click.ClickException("数据库未初始化或需升级，请先运行 / the database needs `shoudi init --data-dir …` first")
     engine.dispose()
     settings = load_settings(overrides)
-    click.echo(f"守底 shoudi serving {settings['DATA_DIR']} on http://{host}:{port}/ "
+    click.echo(f"守底 shoudi serving {settings['DATA_DIR']} on {host}:{port} "
                f"({settings['DATABASE_URL'].split(':', 1)[0]})")
+    for url in listen_urls(host, port):
+        click.echo(f"控制台 console: {url}/console/")
     run(overrides, host=host, port=port, workers=workers or settings["WORKERS"],
         threads=threads or settings["THREADS"], processors=settings["PROCESSORS"],
         job_workers=settings["JOB_WORKERS"],

@@ -1,6 +1,8 @@
 """`shoudi users …`, `shoudi projects …`, `shoudi tokens …`."""
 from __future__ import annotations
 
+import sys
+
 import click
 from sqlalchemy import select
 
@@ -27,12 +29,16 @@ def users() -> None:
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLE_CODES), required=True)
 @click.option("--region", "regions", multiple=True, help="12-digit region code (repeatable).")
-@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--password", default=None, help="The password (visible in the shell history; prefer the options below).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--generate-password", is_flag=True, help="Generate a strong password and print it once.")
 @click.option("--name", "display_name", default="", help="Display name.")
 @data_dir_option
-def users_add(username: str, role: str, regions: tuple[str, ...], password: str, display_name: str,
-              data_dir: str | None) -> None:
-    """Create a user bound to one or more regions."""
+def users_add(username: str, role: str, regions: tuple[str, ...], password: str | None, password_stdin: bool,
+              generate_password: bool, display_name: str, data_dir: str | None) -> None:
+    """Create a user bound to one or more regions. Without a terminal, give the password with
+    --password-stdin (e.g. `printf '%s\\n' "$PW" | shoudi users add …`) or --generate-password."""
+    password, generated = _password(password, password_stdin, generate_password)
     app = make_app(data_dir)
     try:
         with session_scope(app) as session:
@@ -41,6 +47,34 @@ def users_add(username: str, role: str, regions: tuple[str, ...], password: str,
             click.echo(f"用户已创建 user created: {user.username} ({user.role}) {' '.join(user.region_codes)}")
     except (AccountError, WeakPassword) as exc:
         _fail(exc)
+    if generated:
+        click.echo(f"密码 password: {password}  (shown once; give it to the user in person)")
+
+
+def _password(given: str | None, from_stdin: bool, generate: bool) -> tuple[str, bool]:
+    """The password from exactly one source: --password, stdin, generated, or a terminal prompt."""
+    if sum((given is not None, from_stdin, generate)) > 1:
+        raise click.UsageError("--password, --password-stdin and --generate-password exclude each other")
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.UsageError("--password-stdin: standard input is empty")
+        return line, False
+    if generate:
+        import secrets
+        import string
+        alphabet = string.ascii_letters + string.digits
+        while True:
+            candidate = "".join(secrets.choice(alphabet) for _ in range(14)) + "-" + \
+                "".join(secrets.choice(alphabet) for _ in range(5))
+            if any(c.isdigit() for c in candidate) and any(c.islower() for c in candidate) \
+                    and any(c.isupper() for c in candidate):
+                return candidate, True
+    if given is not None:
+        return given, False
+    if not sys.stdin.isatty():
+        raise click.UsageError("no terminal to ask for the password: use --password-stdin or --generate-password")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
 
 
 @users.command("list")

@@ -25,6 +25,7 @@ BLUEPRINTS = (
     "server.exporting:bp",
     "server.register.openrosa_entities:bp",
     "server.console:bp",
+    "server.console.root:bp",
 )
 
 # click groups/commands added to the `shoudi` CLI.
@@ -40,6 +41,7 @@ CLI_COMMANDS = (
     "server.register.cli:compare_command",
     "server.register.cli:rescore_command",
     "server.register.cli:overdue_command",
+    "server.register.cli:demo_group",
     "server.exporting:export_group",
     "server.policies:policies_group",
 )

@@ -260,6 +260,20 @@ def sweep_tmp(app_config: dict[str, Any]) -> int:
     return removed
 
 
+def listen_urls(host: str, port: int) -> list[str]:
+    """The addresses a browser can use for a server bound to ``host``: the loopback address when bound
+    to loopback; loopback and this machine's LAN address when bound to every interface."""
+    from server.collect_config import guess_base_url
+
+    if host in ("localhost", "::1") or host.startswith("127."):
+        return [f"http://{'127.0.0.1' if host == 'localhost' else host}:{port}"]
+    if host in ("0.0.0.0", "::", ""):
+        lan = guess_base_url(port)
+        local = f"http://127.0.0.1:{port}"
+        return [local] if lan == local else [local, lan]
+    return [f"http://{host}:{port}"]
+
+
 def run(app_config: dict[str, Any], *, host: str, port: int, workers: int, threads: int,
         processors: int = 1, job_workers: int = 0, drain_helpers: int = 0) -> None:
     """Serve until stopped. With processors > 0, processing happens in those processes, not inline."""

@@ -14,6 +14,31 @@ if [ -f tests/engine/package.json ] && command -v npm >/dev/null 2>&1; then
   fi
 fi
 
+# Browser tests (tests/server/console/test_browser*.py) drive the system Chromium through Playwright
+# (from PyPI, never `playwright install`). They fail, not skip, without it, so install what is missing:
+# Debian `chromium` and `fonts-noto-cjk` (Chinese pages render with real glyphs in screenshots).
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+if command -v fc-list >/dev/null 2>&1; then
+  fc-list :lang=zh family 2>/dev/null | grep -qi "noto.*cjk" || need_apt+=(fonts-noto-cjk)
+else
+  dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need_apt+=(fonts-noto-cjk)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== installing ${need_apt[*]} (apt) for the browser tests"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need_apt[@]}"; } >/dev/null 2>&1 \
+      || echo "!! apt-get install ${need_apt[*]} failed; the browser tests will fail"
+  else
+    echo "!! missing ${need_apt[*]} and not root: install them (apt-get install -y ${need_apt[*]}); the browser tests will fail"
+  fi
+fi
+"$PY" -c "import playwright.sync_api" 2>/dev/null || {
+  echo "== installing playwright (pip, the dev extra) for the browser tests"
+  "$PY" -m pip install --quiet "playwright>=1.40" || echo "!! pip install playwright failed; the browser tests will fail"
+}
+
 status=0
 run() {  # label, then env assignments
   local label=$1; shift

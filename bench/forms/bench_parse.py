@@ -4,7 +4,7 @@ Run: .venv/bin/python bench/forms/bench_parse.py [--n 2000] [--rounds 5] [--lega
      .venv/bin/python bench/forms/bench_parse.py --instructions [--n 100] [--legacy]
 
 Generates N distinct ``household_survey`` instances of 3–6 members (the ingest benchmark's
-generator, bench/ingest/households.py, filled into the shipped form; ≈ 9.7 KiB each), parses all of
+generator, forms/samples.py, filled into the shipped form; ≈ 9.7 KiB each), parses all of
 them once to warm up, then ``--rounds`` times, and prints CPU time per instance
 (``time.process_time()``: the machine is shared, wall time is noisy) as best and median round.
 ``--legacy`` measures the frozen pre-rewrite parser (tests/forms/legacy_submission.py) instead.

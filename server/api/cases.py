@@ -2,13 +2,14 @@
 record objections, list overdue deadlines."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app, jsonify, request
 from sqlalchemy import select
 
 from server.db import get_session
-from server.register.cases import CaseError, case_options, open_case, overdue, record_objection, take_step
+from server.register.cases import (CaseError, case_options, check_step_date, open_case, overdue, record_objection,
+                                   take_step)
 from server.register.models import Deadline, Household, WorkflowCase, WorkflowStep
 from server.register.scope import region_condition
 from server.workflow import TransitionError
@@ -18,8 +19,6 @@ from .auth import check_region, current_user, require
 from .households import STAFF, household_in_scope
 from .problems import load, problem
 from .schemas import CaseIn, CaseOut, DeadlineOut, ObjectionIn, StepOut, TransitionIn
-
-BACKDATE_DAYS = 30   # a step may be recorded up to this many days after it happened
 
 
 def today() -> date:
@@ -72,8 +71,11 @@ def create_case(household_id: int):
     session = get_session()
     try:
         case = open_case(session, household, data["kind"], entry_channel=data.get("entry_channel"),
-                         actor=current_user())
+                         actor=current_user(), reason=data.get("reason"), confirmed=data.get("confirm", False))
     except CaseError as exc:
+        session.rollback()
+        if exc.code in ("reason_required", "confirm_required"):
+            raise problem(422, "validation", str(exc), {"reason": exc.code}) from None
         raise problem(409, "case.conflict", str(exc), {"reason": exc.code}) from None
     session.commit()
     return jsonify(_case_body(case)), 201
@@ -89,18 +91,16 @@ def case(case_id: int):
 @bp.post("/cases/<int:case_id>/transitions")
 @require("collector", "village", "township", "county")
 def transition(case_id: int):
-    """Take a step. ``on`` (optional) backdates it to the day it happened, within 30 days and never
-    before the previous step. Refusals are 409 with every reason (zh/en) in ``details.reasons``."""
+    """Take a step. ``on`` (optional) backdates it to the day it happened, within ``BACKDATE_DAYS`` and
+    never before the previous step. Refusals are 409 with every reason (zh/en) in ``details.reasons``."""
     found, _household = _case_in_scope(case_id)
     data = load(TransitionIn(), request.get_json(silent=True))
     session = get_session()
     now = today()
     on = data.get("on") or now
-    last = session.scalar(select(WorkflowStep.on).where(WorkflowStep.case_id == found.id)
-                          .order_by(WorkflowStep.id.desc()).limit(1))
-    if on > now or on < now - timedelta(days=BACKDATE_DAYS) or (last is not None and on < last):
-        raise problem(422, "validation", "办理日期无效。'on' must be within the last 30 days, not in the future "
-                                         "and not before the previous step.")
+    wrong = check_step_date(session, found, on, now)
+    if wrong is not None:
+        raise problem(422, "validation", f"办理日期无效：{wrong.zh}。{wrong.en}.", {"reason": wrong.code})
     user = current_user()
     try:
         take_step(session, found, data["name"], actor=user, role=user.role, data=data["data"], today=on)

@@ -43,9 +43,9 @@ def households():
     for name in ("status", "category", "conflict"):
         if args.get(name):
             query = query.where(getattr(Household, name) == args[name])
-    if args.get("q"):
-        text = args["q"].strip()
-        query = query.where((Household.household_no == text) | Household.head_name.startswith(text, autoescape=True))
+    if args.get("q") and args["q"].strip():
+        from server.register.search import search_condition
+        query = query.where(search_condition(args["q"][:64]))
     return jsonify(paginate(get_session(), query.order_by(Household.id), HouseholdOut().dump))
 
 

@@ -110,6 +110,9 @@ class AssessmentOut(Schema):
 class CaseIn(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(("identification", "gradual_exit")))
     entry_channel = fields.String(load_default=None, validate=validate.OneOf(tuple(ENTRY_CHANNELS)))
+    # re-identifying an eliminated or exited household: why, and an explicit confirmation
+    reason = fields.String(load_default=None, validate=validate.Length(max=2000))
+    confirm = fields.Boolean(load_default=False)
 
 
 class StepOut(Schema):

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from server.models import Attachment, Form, Project, Region, SubmissionVersion, User, UserRegion
 from server.register.models import Deadline, Household, HouseholdVersion, WorkflowCase
 from server.register.scope import code_prefix, region_condition
+from server.register.search import search_condition
 from server.roles import LEVELS, level_of, subtree_prefix
 
 _PREFIX = {code: n for code, _zh, n in LEVELS}
@@ -64,14 +65,66 @@ def region_names(session: Session, codes) -> dict[str, str]:  # noqa: ANN001
     return dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all())
 
 
-def area_choices(session: Session, user) -> list[tuple[str, str]]:  # noqa: ANN001
-    """Regions of the user's scope down to the village, for the region filter (at most 400)."""
-    rows = session.execute(select(Region.code, Region.name, Region.level)
-                           .where(region_condition(Region.code, user.role, user.region_codes),
-                                  Region.level.in_(("county", "township", "village")))
-                           .order_by(Region.code).limit(400)).all()
-    indent = {"county": "", "township": "　", "village": "　　"}
-    return [(code, indent[level] + name) for code, name, level in rows]
+def region_picker(session: Session, user, area: str | None) -> list[dict]:  # noqa: ANN001
+    """The cascading region picker of a list page: one select per level below the user's scope (县 →
+    乡镇 → 村…), each listing the children of the choice above it (every one of them, no cap), the
+    path to ``area`` selected. Each level: ``{"level", "options": [(code, name)], "selected"}``."""
+    from server.roles import may_act_in
+
+    def children(parent: str | None) -> list[tuple[str, str]]:
+        condition = Region.parent_code.is_(None) if parent is None else Region.parent_code == parent
+        return [tuple(r) for r in session.execute(select(Region.code, Region.name).where(condition)
+                                                  .order_by(Region.code))]
+
+    bound = sorted(user.region_codes)
+    if user.role == "admin" or not bound:
+        options = children(None)
+    elif len(bound) == 1:
+        options = children(bound[0])
+    else:
+        names = region_names(session, bound)
+        options = [(c, names.get(c, c)) for c in bound]
+    chain = {c for c, _n in region_path(session, area)} if area else set()
+    levels: list[dict] = []
+    while options and len(levels) < 5:
+        options = [(c, n) for c, n in options if user.role == "admin" or may_act_in(bound, user.role, c)]
+        if not options:
+            break
+        selected = next((c for c, _n in options if c in chain), None)
+        levels.append({"level": level_of(options[0][0]), "options": options, "selected": selected})
+        if selected is None or level_of(selected) == "village":
+            break
+        options = children(selected)
+    return levels
+
+
+def child_regions(session: Session, user, area: str | None) -> list[tuple[str, str]]:  # noqa: ANN001
+    """(code, name) of the regions directly below ``area`` (below the top level when None) that the
+    user may act in."""
+    from server.roles import may_act_in
+
+    condition = Region.parent_code.is_(None) if area is None else Region.parent_code == area
+    rows = session.execute(select(Region.code, Region.name).where(condition).order_by(Region.code)).all()
+    return [(c, n) for c, n in rows if user.role == "admin" or may_act_in(user.region_codes, user.role, c)]
+
+
+def picked_area(values: list[str]) -> str | None:
+    """The area chosen with the cascading picker: the deepest value that lies under the one above it
+    (a lower select left over from an earlier choice is ignored)."""
+    from server.roles import parent_code
+
+    area = None
+    for value in values:
+        if not value:
+            break
+        try:
+            level_of(value)
+        except ValueError:
+            break
+        if area is not None and parent_code(value) != area:
+            break
+        area = value
+    return area
 
 
 def region_path(session: Session, code: str) -> list[tuple[str, str]]:
@@ -190,9 +243,19 @@ def failed_submissions(session: Session, user, area: str | None, limit: int = 20
     return out
 
 
+# Sortable columns of the household list → what they sort by (乡镇 and 村 follow the region code).
+SORTS = {
+    "head": (Household.head_name,), "no": (Household.household_no,), "township": (Household.region_code,),
+    "village": (Household.region_code,), "category": (Household.category,), "status": (Household.status,),
+    "updated": (Household.updated_at,),
+}
+
+
 def households_query(user, *, area: str | None = None, category: str | None = None,  # noqa: ANN001
-                     status: str | None = None, q: str | None = None):
-    """The household list of a user with the page's filters (category ``none`` = no category)."""
+                     status: str | None = None, q: str | None = None, sort: str | None = None,
+                     descending: bool = False):
+    """The household list of a user with the page's filters (category ``none`` = no category),
+    the search box (``search_condition``) and a sort column of ``SORTS``."""
     query = select(Household).where(region_condition(Household.region_code, user.role, user.region_codes))
     if area:
         query = query.where(in_area(Household.region_code, area))
@@ -202,10 +265,22 @@ def households_query(user, *, area: str | None = None, category: str | None = No
         query = query.where(Household.category == category)
     if status:
         query = query.where(Household.status == status)
-    if q:
-        text = q.strip()
-        query = query.where((Household.household_no == text) | Household.head_name.startswith(text, autoescape=True))
-    return query.order_by(Household.region_code, Household.id)
+    if q and q.strip():
+        query = query.where(search_condition(q))
+    columns = SORTS.get(sort or "", (Household.region_code,))
+    order = [c.desc() if descending else c.asc() for c in columns]
+    return query.order_by(*order, Household.id.desc() if descending else Household.id)
+
+
+MAX_PAGE = 100_000   # deeper pages are past any county's register (and would overflow an OFFSET)
+
+
+def page_number(text: str | None) -> int:
+    """A page number from a query argument (1 when missing or not a positive number)."""
+    try:
+        return min(max(int(text or 1), 1), MAX_PAGE)
+    except (ValueError, OverflowError):
+        return 1
 
 
 def page(session: Session, query, page_no: int, per_page: int) -> tuple[list, int]:  # noqa: ANN001

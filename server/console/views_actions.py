@@ -3,11 +3,13 @@ department warning, clear a conflict flag. Each calls the register's service (wh
 the same role rules as the REST API, then returns to the household page with a message."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, flash, redirect, request, url_for
 
 from server.api.cases import today
 from server.db import get_session
-from server.register.cases import CaseError, open_case, record_objection, take_step
+from server.register.cases import CaseError, check_step_date, open_case, procedure, record_objection, take_step
 from server.register.models import ComparisonWarning, WorkflowCase
 from server.workflow import ENTRY_CHANNELS, TransitionError
 
@@ -38,7 +40,26 @@ def take(household_id: int, case_id: int):  # noqa: ANN201
         if value:
             data[key] = int(value) if key == "taper_months" and value.isdigit() else value
     try:
-        take_step(session, case, name, actor=user, role=user.role, data=data, today=today())
+        negative = procedure(case).transition(name).negative
+    except KeyError:
+        negative = False            # the engine refuses the unknown step below
+    if negative and (request.form.get("confirm") != "1" or not data.get("reason")):
+        flash(t("hh.case.refused") + "：" + t("hh.case.confirm_needed"), "error")
+        return _back(household_id)
+    now = today()
+    on = now
+    if (request.form.get("on") or "").strip():
+        try:
+            on = date.fromisoformat(request.form["on"].strip())
+        except ValueError:
+            flash(t("hh.case.refused") + "：" + t("hh.case.on_invalid"), "error")
+            return _back(household_id)
+    wrong = check_step_date(session, case, on, now)
+    if wrong is not None:
+        flash(t("hh.case.refused") + "：" + pick(wrong.zh, wrong.en), "error")
+        return _back(household_id)
+    try:
+        take_step(session, case, name, actor=user, role=user.role, data=data, today=on)
     except TransitionError as exc:
         session.rollback()
         flash(t("hh.case.refused") + "：" + "；".join(pick(r.zh, r.en) for r in exc.reasons), "error")
@@ -61,10 +82,11 @@ def open_procedure(household_id: int):  # noqa: ANN201
         abort(403)
     session = get_session()
     try:
-        open_case(session, household, kind, entry_channel=channel, actor=user)
+        open_case(session, household, kind, entry_channel=channel, actor=user,
+                  reason=request.form.get("reason"), confirmed=request.form.get("confirm") == "1")
     except CaseError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(pick(*str(exc).split(" / ", 1)) if " / " in str(exc) else str(exc), "error")
         return _back(household_id)
     session.commit()
     return _back(household_id)

@@ -16,13 +16,16 @@ from . import access, bp
 from .i18n import keyed, t
 
 
-def _users(session, user) -> list[User]:  # noqa: ANN001
+USERS_PER_PAGE = 100
+
+
+def _users(session, user):  # noqa: ANN001, ANN202
     query = select(User).order_by(User.id)
     if user.role != "admin":
         inside = select(UserRegion.user_id).where(region_condition(UserRegion.region_code, user.role,
                                                                    user.region_codes))
         query = query.where(User.id.in_(inside))
-    return list(session.scalars(query.limit(1000)))
+    return query
 
 
 @bp.get("/users")
@@ -31,7 +34,14 @@ def users():  # noqa: ANN201
     user = access.console_user()
     session = get_session()
     from server.models import Region
-    rows = _users(session, user)
+    from .queries import page, page_number
+    query = _users(session, user)
+    page_no = page_number(request.args.get("page"))
+    rows, total = page(session, query, page_no, USERS_PER_PAGE)
+    pages = max((total + USERS_PER_PAGE - 1) // USERS_PER_PAGE, 1)
+    if page_no > pages:
+        page_no = pages
+        rows, total = page(session, query, page_no, USERS_PER_PAGE)
     codes = {c for u in rows for c in u.region_codes}
     names = dict(session.execute(select(Region.code, Region.name).where(Region.code.in_(codes))).all()) if codes else {}
     from server.auth import throttle
@@ -39,7 +49,7 @@ def users():  # noqa: ANN201
     locked_users = {key for scope, key, _ in locks if scope == throttle.USER}
     return render_template("console/users.html", users=rows, names=names, roles=ROLE_CODES,
                            may_edit=user.role == "admin", locks=locks, locked_users=locked_users,
-                           account_key=throttle.account_key)
+                           account_key=throttle.account_key, total=total, page=page_no, pages=pages)
 
 
 def _codes(text: str) -> list[str]:
@@ -85,9 +95,13 @@ def disable_user(user_id: int):  # noqa: ANN201
         return redirect(url_for("console.users"))
     from server.accounts import disable_user as disable
 
+    reason = (request.form.get("reason") or "").strip()[:500]
+    if request.form.get("confirm") != "1" or not reason:       # a negative action: confirmed, with a reason
+        flash(t("users.disable_confirm_needed"), "error")
+        return redirect(url_for("console.users"))
     if disable(session, target):        # ends every session of the user too
         audit.record(session, "user.update", actor=me, entity_type="user", entity_id=target.id,
-                     before={"active": True}, after={"active": False})
+                     before={"active": True}, after={"active": False, "reason": reason})
         session.commit()
     flash(t("users.disabled_msg", username=target.username), "ok")
     return redirect(url_for("console.users"))

@@ -3,6 +3,8 @@ latest assessment with its findings and score picture, department warnings, proc
 options, versions with their submissions, photos through an access-checked route, audit trail."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import abort, render_template, request, send_file
 from sqlalchemy import select
 
@@ -12,8 +14,8 @@ from server.api.cases import today
 from server.db import get_session
 from server.models import Form, SubmissionVersion, User
 from server.register import audit
-from server.register.cases import case_options
-from server.workflow import ENTRY_CHANNELS
+from server.register.cases import case_options, identification_terms
+from server.workflow import BACKDATE_DAYS, ENTRY_CHANNELS, HOUSEHOLD_NO
 from server.register.models import (ComparisonWarning, Deadline, Household, HouseholdVersion, WorkflowCase,
                                     WorkflowStep)
 
@@ -39,25 +41,33 @@ def households():  # noqa: ANN201
     user = access.console_user()
     session = get_session()
     args = request.args
-    area = args.get("region") or None
+    area = args.get("region") or queries.picked_area(args.getlist("area")) or None
     if area:
         access.checked_region(area)
-    try:
-        page_no = min(max(int(args.get("page", 1)), 1), MAX_PAGE)
-    except ValueError:
-        page_no = 1
+    page_no = queries.page_number(args.get("page"))
     category = args.get("category") or None
     status = args.get("status") if args.get("status") in STATUSES else None
-    query = queries.households_query(user, area=area, category=category, status=status, q=args.get("q") or None)
+    sort = args.get("sort") if args.get("sort") in queries.SORTS else None
+    descending = sort is not None and args.get("dir") == "desc"
+    q = (args.get("q") or "").strip()[:64] or None
+    query = queries.households_query(user, area=area, category=category, status=status, q=q, sort=sort,
+                                     descending=descending)
     rows, total = queries.page(session, query, page_no, PER_PAGE)
-    names = queries.region_names(session, {h.region_code for h in rows})
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page_no > pages:                    # a jump past the end shows the last page
+        page_no = pages
+        rows, total = queries.page(session, query, page_no, PER_PAGE)
+    places = {h.region_code for h in rows} | {h.region_code[:9] + "000" for h in rows}
+    names = queries.region_names(session, places)
     heads = queries.head_id_numbers(session, rows)
     filters = {k: v for k, v in {"region": area, "category": category, "status": status,
-                                 "q": args.get("q")}.items() if v}
-    return render_template("console/households.html", rows=rows, total=total, page=page_no,
-                           pages=max((total + PER_PAGE - 1) // PER_PAGE, 1), names=names,
-                           masked={hid: mask_id(n) for hid, n in heads.items()}, filters=filters,
-                           categories=categories(), statuses=STATUSES, areas=queries.area_choices(session, user))
+                                 "q": q}.items() if v}
+    ordering = {"sort": sort, "dir": "desc" if descending else None} if sort else {}
+    return render_template("console/households.html", rows=rows, total=total, page=page_no, pages=pages,
+                           names=names, masked={hid: mask_id(n) for hid, n in heads.items()}, filters=filters,
+                           ordering={k: v for k, v in ordering.items() if v}, sort=sort, descending=descending,
+                           categories=categories(), statuses=STATUSES,
+                           picker=queries.region_picker(session, user, area))
 
 
 @bp.get("/households/<int:household_id>")
@@ -91,7 +101,10 @@ def household(household_id: int):  # noqa: ANN201
         open_identification=any(c["case"].open and c["case"].kind == "identification" for c in cases),
         open_exit=any(c["case"].open and c["case"].kind == "gradual_exit" for c in cases),
         may_open_exit=user.role in ("township", "county"),
-        method_codes=codes.ELIMINATION_METHOD.codes, entry_channels=ENTRY_CHANNELS)
+        method_codes=codes.ELIMINATION_METHOD.codes, entry_channels=ENTRY_CHANNELS,
+        identification_terms=identification_terms(found), backdate_days=BACKDATE_DAYS,
+        earliest_step=today() - timedelta(days=BACKDATE_DAYS),
+        household_no_pattern=HOUSEHOLD_NO.pattern.replace("-]", "\\-]"))
 
 
 def _warnings(session, household: Household) -> list:  # noqa: ANN001
@@ -109,7 +122,8 @@ def _cases(session, household: Household, user) -> list[dict]:  # noqa: ANN001
         deadlines = list(session.scalars(select(Deadline).where(Deadline.case_id == case.id).order_by(Deadline.id)))
         options = case_options(session, case, user.role, today()) if case.open else []
         out.append({"case": case, "steps": steps, "deadlines": deadlines,
-                    "allowed": [o for o in options if o.allowed],
+                    "allowed": [o for o in options if o.allowed and not o.transition.negative],
+                    "negative": [o for o in options if o.allowed and o.transition.negative],
                     "blocked": [o for o in options if not o.allowed]})
     return out
 

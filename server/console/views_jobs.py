@@ -30,18 +30,32 @@ def export_specs(session) -> dict[str, list[tuple[str, str]]]:  # noqa: ANN001
             "photos": [(k, t(f"export.photos.{k}")) for k in PHOTO_SPECS]}
 
 
-def visible_jobs(session, user, limit: int = 100) -> list[Job]:  # noqa: ANN001
-    """Jobs the user may see (as ``GET /api/v1/jobs/<id>``: their own, or in their regions)."""
+PER_PAGE = 50
+
+
+def visible_jobs(user):  # noqa: ANN001, ANN201
+    """Jobs the user may see (as ``GET /api/v1/jobs/<id>``: their own, or in their regions), newest first."""
     condition = or_(Job.created_by == user.id, region_condition(Job.region_code, user.role, user.region_codes))
-    return list(session.scalars(select(Job).where(condition).order_by(Job.id.desc()).limit(limit)))
+    return select(Job).where(condition).order_by(Job.id.desc())
 
 
-def visible_batches(session, user, limit: int = 100) -> list[ExportBatch]:  # noqa: ANN001
-    """Export batches in the user's regions, of the kinds the user's role may run."""
+def visible_batches(user):  # noqa: ANN001, ANN201
+    """Export batches in the user's regions, of the kinds the user's role may run, newest first."""
     kinds = [k for k in KINDS if user.role in ROLES[k]]
-    return list(session.scalars(select(ExportBatch).where(
-        region_condition(ExportBatch.region_code, user.role, user.region_codes), ExportBatch.kind.in_(kinds))
-        .order_by(ExportBatch.id.desc()).limit(limit)))
+    return select(ExportBatch).where(
+        region_condition(ExportBatch.region_code, user.role, user.region_codes), ExportBatch.kind.in_(kinds)
+    ).order_by(ExportBatch.id.desc())
+
+
+def _paged(session, query, arg: str) -> dict:  # noqa: ANN001
+    """One page of ``query`` for the page argument ``arg``: rows, page, pages, total."""
+    page_no = queries.page_number(request.args.get(arg))
+    rows, total = queries.page(session, query, page_no, PER_PAGE)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page_no > pages:
+        page_no = pages
+        rows, total = queries.page(session, query, page_no, PER_PAGE)
+    return {"rows": rows, "page": page_no, "pages": pages, "total": total}
 
 
 @bp.get("/jobs")
@@ -49,12 +63,24 @@ def visible_batches(session, user, limit: int = 100) -> list[ExportBatch]:  # no
 def jobs():  # noqa: ANN201
     user = access.console_user()
     session = get_session()
-    rows = visible_jobs(session, user)
+    job_page = _paged(session, visible_jobs(user), "jobs_page")
+    batch_page = _paged(session, visible_batches(user), "batches_page")
+    rows, batches = job_page["rows"], batch_page["rows"]
     running = any(j.state in ("queued", "running") for j in rows)
-    batches = visible_batches(session, user)
+    # the region the forms act on: chosen with the cascading picker (default: the user's area); the
+    # forms offer it and the regions directly below it — never one long list of every village
+    picked = queries.picked_area(request.args.getlist("area"))
+    if picked:
+        access.checked_region(picked)
+    area = picked or queries.default_area(user)
+    names = queries.region_names(session, [area]) if area else {}
+    areas = ([(area, names.get(area, area))] if area else []) + [
+        (code, "　" + name) for code, name in queries.child_regions(session, user, area)]
     return render_template("console/jobs.html", jobs=rows, batches=batches, refresh=running,
+                           job_page=job_page, batch_page=batch_page,
+                           picker=queries.region_picker(session, user, area),
                            kinds=[k for k in KINDS if user.role in ROLES[k]], specs=export_specs(session),
-                           may_rescore=user.role in ("county", "admin"), areas=queries.area_choices(session, user),
+                           may_rescore=user.role in ("county", "admin"), areas=areas,
                            notice_area=queries.default_area(user) if user.role in ROLES["notice"] else None,
                            notice_kinds=list(NOTICE_STATES), may_compare=user.role == "county",
                            sources=_sources())

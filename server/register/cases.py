@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from server.models.base import utcnow
 from server.roles import subtree_prefix
-from server.workflow import (ENTRY_CHANNELS, Option, Procedure, TransitionError, deadlines, load_calendar,
-                             options, procedure_for, take)
+from server.workflow import (ENTRY_CHANNELS, GRADUAL_EXIT_OPENS, IDENTIFICATION_OPENS, Option, Procedure, TransitionError, deadlines,
+                             load_calendar, options, procedure_for, step_date_reason, take)
 from server.workflow.engine import Reason
 
 from . import audit
@@ -74,9 +74,18 @@ def procedure(case: WorkflowCase) -> Procedure:
     return configured if configured.name == case.procedure else PROCEDURES[case.procedure]
 
 
+def identification_terms(household: Household) -> str | None:
+    """How an identification may be opened for this household now: "open", "reasoned" (a written
+    reason and an explicit confirmation) or None (not at all) — ``IDENTIFICATION_OPENS``."""
+    return IDENTIFICATION_OPENS.get(household.status or "registered")
+
+
 def open_case(session: Session, household: Household, kind: str, *, entry_channel: str | None = None,
-              actor: Any = None) -> WorkflowCase:
-    """Open a procedure for a household (one open case per kind)."""
+              actor: Any = None, reason: str | None = None, confirmed: bool = False) -> WorkflowCase:
+    """Open a procedure for a household (one open case per kind). An identification follows the
+    household's status (``IDENTIFICATION_OPENS``): a monitored household is never re-identified; an
+    eliminated or exited one only with ``reason`` and ``confirmed``."""
+    reason = (reason or "").strip() or None
     if kind == "identification" and entry_channel not in ENTRY_CHANNELS:
         raise CaseError("entry_channel", "识别须注明线索来源 / identification needs an entry channel: "
                         + ", ".join(ENTRY_CHANNELS))
@@ -84,17 +93,51 @@ def open_case(session: Session, household: Household, kind: str, *, entry_channe
                                                          WorkflowCase.kind == kind, WorkflowCase.open))
     if existing is not None:
         raise CaseError("case_open", f"该户已有进行中的{kind}程序 / an open {kind} case exists (#{existing.id})")
+    reopened_from = None
+    if kind == "identification":
+        terms = identification_terms(household)
+        if terms is None:
+            raise CaseError(f"status:{household.status}",
+                            "该户已是监测对象（或正在识别），不能重新启动识别程序 / the household is already "
+                            "monitored or being identified; it cannot be identified again")
+        if terms == "reasoned":
+            if not reason:
+                raise CaseError("reason_required", "重新识别已消除风险或已退出的户须填写原因 / re-identifying a "
+                                "household whose risk was eliminated or that exited needs a reason")
+            if not confirmed:
+                raise CaseError("confirm_required", "重新识别须确认 / re-identification must be confirmed")
+            reopened_from = household.status
     proc = procedure_for(kind, household.region_code, _region_config())
+    if kind == "gradual_exit" and household.status not in GRADUAL_EXIT_OPENS:
+        raise CaseError(f"status:{household.status}", "渐退仅适用于监测帮扶中的户 / a gradual exit is only for a "
+                        "monitored household")
+    context = {"_region": household.region_code}
+    if reopened_from:
+        context.update({"_reopened_from": reopened_from, "_reopen_reason": reason})
     case = WorkflowCase(household_id=household.id, kind=kind, procedure=proc.name, state=proc.initial,
-                        entry_channel=entry_channel, context={"_region": household.region_code}, open=True)
+                        entry_channel=entry_channel, context=context, open=True)
     session.add(case)
     session.flush()
+    before = None
     if kind == "identification":
+        before = {"status": household.status}
         household.status = "identifying"
+    after = {"kind": kind, "procedure": proc.name, "entry_channel": entry_channel}
+    if reopened_from:
+        after.update({"reopened_from": reopened_from, "reason": reason})
     audit.record(session, "case.open", actor=actor, entity_type="workflow_case", entity_id=case.id,
-                 household_id=household.id, region_code=household.region_code,
-                 after={"kind": kind, "procedure": proc.name, "entry_channel": entry_channel})
+                 household_id=household.id, region_code=household.region_code, before=before, after=after)
     return case
+
+
+def previous_step_on(session: Session, case: WorkflowCase) -> date | None:
+    return session.scalar(select(WorkflowStep.on).where(WorkflowStep.case_id == case.id)
+                          .order_by(WorkflowStep.id.desc()).limit(1))
+
+
+def check_step_date(session: Session, case: WorkflowCase, on: date, today: date) -> Reason | None:
+    """Why a step of ``case`` cannot be recorded as done on ``on`` (None when it can)."""
+    return step_date_reason(on, today, previous_step_on(session, case))
 
 
 def _stored(value):
@@ -167,6 +210,8 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
     proc = procedure(case)
     step = take(proc, case.state, name, build_context(session, case, today), role, data)
     household = session.get(Household, case.household_id)
+    if step.data.get("household_no"):
+        _check_household_no(session, household, step.data["household_no"])
     before = {"state": case.state, "status": household.status}
     row = WorkflowStep(case_id=case.id, transition=step.transition, from_state=step.from_state,
                        to_state=step.to_state, role=role, user_id=getattr(actor, "id", None), on=step.on,
@@ -192,6 +237,8 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
         household.household_no = updates["household_no"]
         household.key = updates["household_no"]
     status = _STATUS.get((case.kind, step.to_state))
+    if status == "not_admitted" and (case.context or {}).get("_reopened_from"):
+        status = case.context["_reopened_from"]   # a re-identification not admitted leaves the household as it was
     if status:
         household.status = status
     elif step.to_state != step.from_state and case.kind == "identification":
@@ -209,6 +256,18 @@ def take_step(session: Session, case: WorkflowCase, name: str, *, actor: Any, ro
     if (case.kind, case.state) == ("identification", "entered"):
         open_case(session, household, "elimination", actor=actor)
     return row
+
+
+def _check_household_no(session: Session, household: Household, number: str) -> None:
+    """户编号 is unique in the register, and a household keeps the number it was given."""
+    if household.household_no and household.household_no != number:
+        raise TransitionError([Reason("household_no_differs", f"该户已有户编号 {household.household_no}，须与之一致",
+                                      f"The household already has the number {household.household_no}")])
+    taken = session.scalar(select(Household.id).where(Household.household_no == number,
+                                                      Household.id != household.id).limit(1))
+    if taken is not None:
+        raise TransitionError([Reason("household_no_taken", "该户编号已被其他户使用，请核对",
+                                      "This national household number belongs to another household")])
 
 
 def record_objection(session: Session, case: WorkflowCase, raised: bool, note: str, actor: Any) -> None:

@@ -1,4 +1,5 @@
-"""CLI for the register: `shoudi regions import`, `shoudi compare`, `shoudi rescore`, `shoudi overdue`.
+"""CLI for the register: `shoudi regions import|list`, `shoudi compare`, `shoudi rescore`, `shoudi overdue`,
+`shoudi demo fill`.
 
 Comparison and re-scoring queue jobs; run them with `shoudi worker` (or `--now` here).
 """
@@ -23,6 +24,35 @@ _data_dir = click.option("--data-dir", type=click.Path(file_okay=False), default
 @click.group("regions")
 def regions() -> None:
     """Administrative regions (12-digit codes)."""
+
+
+@regions.command("list")
+@_data_dir
+@click.option("--parent", "parent", default=None, metavar="CODE",
+              help="List the regions directly under this 12-digit code (default: the top level).")
+def list_regions(data_dir: str | None, parent: str | None) -> None:
+    """List regions one level at a time: code, level, name, number of regions directly below."""
+    from sqlalchemy import func, select
+    from sqlalchemy.orm import aliased
+
+    from server.db import session_scope
+    from server.models import Region
+
+    app = _app(data_dir)
+    with session_scope(app, write=False) as session:
+        if parent is not None and session.get(Region, parent) is None:
+            raise click.ClickException(f"区划不存在 / no region {parent!r} (`shoudi regions list` shows the top level)")
+        child = aliased(Region)
+        below = (select(func.count()).select_from(child).where(child.parent_code == Region.code)
+                 .scalar_subquery())
+        condition = Region.parent_code.is_(None) if parent is None else Region.parent_code == parent
+        rows = session.execute(select(Region.code, Region.level, Region.name, below).where(condition)
+                               .order_by(Region.code)).all()
+    if not rows:
+        click.echo("（无下级区划 none）" if parent else "尚无区划 / no regions yet: `shoudi regions import FILE`")
+        return
+    for code, level, name, count in rows:
+        click.echo(f"{code}\t{level}\t{name}\t{count}")
 
 
 @regions.command("import")
@@ -153,3 +183,31 @@ def overdue_command(data_dir: str | None, region_code: str | None) -> None:
             state = f"met {d.met_on}" if d.met_on else "open"
             click.echo(f"household {d.household_id}\tcase {d.case_id}\t{d.code}\tdue {d.due_on}\t{state}")
         click.echo(f"{len(rows)} overdue")
+
+
+@click.group("demo")
+def demo_group() -> None:
+    """Demo data (never for production use)."""
+
+
+@demo_group.command("fill")
+@_data_dir
+@click.argument("count", type=click.IntRange(min=1, max=100_000), metavar="N")
+@click.option("--project", "project_id", type=int, default=None, help="Project id (default: the first).")
+@click.option("--seed", type=int, default=None, help="Repeatable households for a given seed (default: random).")
+@click.option("--no-photos", is_flag=True, help="Submit without the authorization photo.")
+def demo_fill(data_dir: str | None, count: int, project_id: int | None, seed: int | None, no_photos: bool) -> None:
+    """Submit N realistic households through the OpenRosa submission path (as the project's collectors)."""
+    from .demo_fill import DemoFillError, fill
+
+    app = _app(data_dir)
+    try:
+        result = fill(app, count, project_id=project_id, seed=seed, photos=not no_photos, echo=click.echo)
+    except DemoFillError as exc:
+        raise click.ClickException(str(exc)) from None
+    villages = "，".join(f"{name} {n}" for name, n in sorted(result.by_village.items()))
+    click.echo(f"已提交 {result.submitted} 户 / {result.submitted} households submitted ({villages})")
+    for instance, status, body in result.refused[:5]:
+        click.echo(f"  未接收 refused {instance}: HTTP {status} {body}")
+    if result.refused:
+        raise click.ClickException(f"{len(result.refused)} 份提交未被接收 / submissions refused")

@@ -6,6 +6,7 @@ region is decided in ``regions.py``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 ROLES = ("collector", "village", "township", "county", "admin")
@@ -21,6 +22,25 @@ RECORD_FIELDS = {
 }
 
 
+# 户编号 is assigned by the national platform; its exact format is not published (shared/domain.md §8.2),
+# so it is checked as an identifier, not parsed: 4–32 letters, digits or hyphens, at least one digit.
+HOUSEHOLD_NO = re.compile(r"(?=.*[0-9])[0-9A-Za-z][0-9A-Za-z-]{3,31}")
+
+# A step done offline is recorded with the day it happened: at most this many days back, never in the
+# future, never before the case's previous step.
+BACKDATE_DAYS = 30
+
+# Opening an identification for a household, by the household's status (the policy of issue #14 §1):
+#   "open"      — as usual (never surveyed, or not admitted before: a new application is a new case);
+#   "reasoned"  — only as a deliberate act: a written reason and an explicit confirmation (a new risk
+#                 after the risk was eliminated or the household exited: 返贫致贫风险再次识别);
+#   absent      — never: a monitored household is already in the register's care (识别中 has its open case).
+IDENTIFICATION_OPENS = {"registered": "open", "not_admitted": "open", "eliminated": "reasoned",
+                        "exited": "reasoned"}
+# A gradual exit (渐退) is for households under monitoring and assistance only.
+GRADUAL_EXIT_OPENS = ("monitored",)
+
+
 @dataclass(frozen=True)
 class Transition:
     name: str
@@ -33,6 +53,7 @@ class Transition:
     requires: tuple[str, ...] = ()          # record fields that must be given
     optional: tuple[str, ...] = ()          # record fields that may be given
     effects: tuple[tuple[str, str], ...] = ()  # (context key, "today" | "clear" | "from:<field>")
+    negative: bool = False                  # a step back or a refusal: shown apart, confirmed with a reason
 
 
 @dataclass(frozen=True)
@@ -121,15 +142,15 @@ IDENTIFICATION_IM8 = Procedure(
                    guards=("assessment_eligible",), optional=("note",), effects=_NOTICE),
         Transition("enter_system", ("county_notice",), "entered", ("township",),
                    "录入全国防返贫监测信息系统", "Enter in the national monitoring system",
-                   guards=("notice_elapsed", "no_objection"), optional=("household_no",),
+                   guards=("notice_elapsed", "no_objection"), requires=("household_no",),
                    effects=(("identified_on", "today"), ("household_no", "from:household_no"))),
         Transition("return", ("township_verified", "data_compared", "county_notice", "village_notice"), "visited",
-                   ("township", "county"), "退回重新核实", "Return for a new check", requires=_REASON,
+                   ("township", "county"), "退回重新核实", "Return for a new check", requires=_REASON, negative=True,
                    effects=(("notice_started_on", "clear"),)),
         Transition("reject", ("applied", "visited", "authorized", "village_notice", "township_verified",
                               "data_compared", "county_notice"), "rejected",
                    ("village", "township", "county"), "不予纳入并告知原因", "Not admitted; the household is told why",
-                   requires=_REASON),
+                   requires=_REASON, negative=True),
     ),
     terminal=frozenset({"entered", "rejected"}),
     deadlines=_ID_DEADLINES,
@@ -160,15 +181,15 @@ IDENTIFICATION_SIMPLIFIED = Procedure(
                    "县级审批", "County approval", guards=("assessment_eligible",), optional=("note",)),
         Transition("enter_system", ("county_approved",), "entered", ("township",),
                    "录入全国防返贫监测信息系统", "Enter in the national monitoring system",
-                   optional=("household_no",),
+                   requires=("household_no",),
                    effects=(("identified_on", "today"), ("household_no", "from:household_no"))),
         Transition("return", ("data_compared", "village_notice", "township_verified", "county_approved"), "visited",
-                   ("township", "county"), "退回重新核实", "Return for a new check", requires=_REASON,
+                   ("township", "county"), "退回重新核实", "Return for a new check", requires=_REASON, negative=True,
                    effects=(("notice_started_on", "clear"),)),
         Transition("reject", ("applied", "visited", "data_compared", "village_notice", "township_verified",
                               "county_approved"), "rejected",
                    ("village", "township", "county"), "不予纳入并告知原因", "Not admitted; the household is told why",
-                   requires=_REASON),
+                   requires=_REASON, negative=True),
     ),
     terminal=frozenset({"entered", "rejected"}),
     deadlines=_ID_DEADLINES,
@@ -205,7 +226,7 @@ ELIMINATION = Procedure(
                    requires=("method",), optional=("note",), effects=(("eliminated_on", "today"),)),
         Transition("keep_monitoring", ("checked", "village_notice", "township_accepted", "county_notice"),
                    "monitoring", ("village", "township", "county"),
-                   "暂不消除，继续帮扶", "Not eliminated; assistance continues", requires=_REASON,
+                   "暂不消除，继续帮扶", "Not eliminated; assistance continues", requires=_REASON, negative=True,
                    effects=(("notice_started_on", "clear"),)),
     ),
     terminal=frozenset({"eliminated"}),
@@ -229,7 +250,7 @@ GRADUAL_EXIT = Procedure(
         Transition("complete_exit", ("tapering",), "exited", ("township", "county"),
                    "渐退期满退出", "Exit after the gradual-exit period", guards=("taper_elapsed",), optional=("note",)),
         Transition("resume_support", ("tapering",), "supported", ("village", "township", "county"),
-                   "情况不稳定，恢复帮扶", "Unstable; support resumes", requires=_REASON),
+                   "情况不稳定，恢复帮扶", "Unstable; support resumes", requires=_REASON, negative=True),
     ),
     terminal=frozenset({"exited", "supported"}),
     params={"taper_min_months": 6, "taper_max_months": 12},

@@ -12,7 +12,7 @@ from typing import Iterable, Mapping
 from scoring import codes
 
 from .calendar import WorkingCalendar, china_today
-from .definitions import Procedure, Transition
+from .definitions import BACKDATE_DAYS, HOUSEHOLD_NO, Procedure, Transition
 from .guards import GUARDS
 
 
@@ -35,7 +35,8 @@ class Option:
     def to_dict(self) -> dict:
         t = self.transition
         return {"name": t.name, "target": t.target, "zh": t.zh, "en": t.en, "roles": list(t.roles),
-                "requires": list(t.requires), "optional": list(t.optional), "allowed": self.allowed,
+                "requires": list(t.requires), "optional": list(t.optional), "negative": t.negative,
+                "allowed": self.allowed,
                 "blocked_by": [r.to_dict() for r in self.blocked_by]}
 
 
@@ -132,8 +133,28 @@ def validate_record(proc: Procedure, t: Transition, data: Mapping) -> tuple[dict
             continue
         else:
             value = value.strip()
+            if key == "household_no" and value and not HOUSEHOLD_NO.fullmatch(value):
+                reasons.append(Reason("field_invalid:household_no",
+                                      "户编号格式不正确（应为国家系统分配的编号：4–32位数字或字母，可含连字符）",
+                                      "The national household number must be 4–32 letters, digits or hyphens, "
+                                      "with at least one digit"))
+                continue
         clean[key] = value
     return clean, tuple(reasons)
+
+
+def step_date_reason(on: date, today: date, previous: date | None) -> Reason | None:
+    """Why ``on`` cannot be the day a step happened (None when it can): not in the future, at most
+    ``BACKDATE_DAYS`` back, not before the case's previous step."""
+    if on > today:
+        return Reason("date_future", "办理日期不能晚于今天", "The step's date cannot be in the future")
+    if on < date.fromordinal(today.toordinal() - BACKDATE_DAYS):
+        return Reason("date_too_old", f"办理日期最多可补记{BACKDATE_DAYS}天前",
+                      f"A step can be recorded at most {BACKDATE_DAYS} days after it happened")
+    if previous is not None and on < previous:
+        return Reason("date_before_previous", f"办理日期不能早于上一步骤（{previous.isoformat()}）",
+                      f"The step's date cannot be before the previous step ({previous.isoformat()})")
+    return None
 
 
 def _field_zh(key: str) -> str:

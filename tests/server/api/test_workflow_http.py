@@ -83,7 +83,7 @@ def test_identification_and_elimination_over_http(app, api, db_session, world):
     # 4. county approval opens the second notice; entry waits for it
     step(api, "county", cid, "county_approve")
     on(app, "2021-03-12")
-    assert reasons(step(api, "township", cid, "enter_system", expect=409)) == {"notice_elapsed"}
+    assert reasons(step(api, "township", cid, "enter_system", expect=409)) == {"notice_elapsed", "field_required:household_no"}
     on(app, "2021-03-15")
     case = step(api, "township", cid, "enter_system", {"household_no": "1501211002010001"})
     assert case["state"] == "entered" and not case["open"]
@@ -203,6 +203,10 @@ def test_objection_blocks_the_notice_until_cleared(app, api, db_session, world):
 def test_gradual_exit_over_http(app, api, db_session, world):
     on(app, "2021-01-29")
     household = _register(db_session, survey_date="2021-01-10")
+    refused = api.post(f"/households/{household.id}/cases", "county", json={"kind": "gradual_exit"})
+    assert refused.status_code == 409 and refused.get_json()["details"]["reason"] == "status:registered"
+    household.status = "monitored"                  # a gradual exit is for monitored households only
+    db_session.commit()
     assert api.post(f"/households/{household.id}/cases", "village",
                     json={"kind": "gradual_exit"}).status_code == 403
     case = api.post(f"/households/{household.id}/cases", "county", json={"kind": "gradual_exit"}).get_json()

@@ -75,8 +75,11 @@ def test_return_needs_a_reason_and_keeps_it(as_user, households, db_session):
     assert form.xpath(".//textarea[@name='reason']/@required")
     township.post(f"{url}/cases/{case.id}/steps", {"name": "return"})
     assert _case(db_session, h).state == "village_notice"
-    assert "须填写原因" in _messages(township.page(url))[0]
-    township.post(f"{url}/cases/{case.id}/steps", {"name": "return", "reason": "收入数据需复核"})
+    assert "填写原因" in _messages(township.page(url))[0]
+    township.post(f"{url}/cases/{case.id}/steps", {"name": "return", "reason": "收入数据需复核"})   # not confirmed
+    assert _case(db_session, h).state == "village_notice"
+    assert "须勾选确认" in _messages(township.page(url))[0]
+    township.post(f"{url}/cases/{case.id}/steps", {"name": "return", "reason": "收入数据需复核", "confirm": "1"})
     case = _case(db_session, h)
     assert case.state == "visited" and case.reason == "收入数据需复核"
     assert "收入数据需复核" in township.page(url).text_content()

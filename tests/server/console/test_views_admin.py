@@ -49,12 +49,19 @@ def test_disable_and_rebind(as_user, db_session, world):
     b.post(f"/console/users/{target.id}/regions", {"region_codes": "999999999999"})
     assert "区划不存在" in b.page("/console/users").text_content()
 
-    b.post(f"/console/users/{target.id}/disable")
+    b.post(f"/console/users/{target.id}/disable")                      # 停用 is confirmed, with a reason
+    b.post(f"/console/users/{target.id}/disable", {"reason": "调离"})
+    b.post(f"/console/users/{target.id}/disable", {"confirm": "1"})
+    _fresh(db_session)
+    assert db_session.get(User, target.id).active is True
+    assert "须填写原因并勾选确认" in b.page("/console/users").text_content()
+    b.post(f"/console/users/{target.id}/disable", {"reason": "调离", "confirm": "1"})
     _fresh(db_session)
     assert db_session.get(User, target.id).active is False
-    assert db_session.query(AuditEntry).filter_by(action="user.update").one().after == {"active": False}
+    assert db_session.query(AuditEntry).filter_by(action="user.update").one().after == {"active": False,
+                                                                                       "reason": "调离"}
     admin = world.users["admin"]
-    b.post(f"/console/users/{admin.id}/disable")
+    b.post(f"/console/users/{admin.id}/disable", {"reason": "x", "confirm": "1"})
     _fresh(db_session)
     assert db_session.get(User, admin.id).active is True
 

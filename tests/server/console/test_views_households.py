@@ -34,7 +34,9 @@ def test_filters_and_search(as_user, households, db_session):
     db_session.commit()
     b = as_user("county")
     assert len(_rows(b.page("/console/households?region=150121100202"))) == 2
-    assert [r.xpath("td[1]/a")[0].text for r in _rows(b.page("/console/households?q=王"))] == ["王大山", "王小二"]
+    # a name matches the head or any member (every test household has a member 王小明), and is "contains"
+    assert [r.xpath("td[1]/a")[0].text for r in _rows(b.page("/console/households?q=王"))] == ["王大山", "王小二", "张三"]
+    assert [r.xpath("td[1]/a")[0].text for r in _rows(b.page("/console/households?q=小二"))] == ["王小二"]
     assert [r.xpath("td[1]/a")[0].text
             for r in _rows(b.page("/console/households?q=150121100202000099"))] == ["张三"]
     assert [r.xpath("td[1]/a")[0].text for r in _rows(b.page("/console/households?category=none"))] == ["张三"]
