@@ -75,8 +75,8 @@ def test_disabling_a_user_ends_their_sessions(app, api, people):
     victim_browser = _console_login(app, "collector")
     admin = _console_login(app, "admin")
     uid = people.users["collector"].id
-    assert admin.post(f"/console/users/{uid}/disable", data={"csrf_token": _csrf(admin, "/console/users")}
-                      ).status_code == 302
+    assert admin.post(f"/console/users/{uid}/disable", data={"csrf_token": _csrf(admin, "/console/users"),
+                                                             "reason": "手机遗失", "confirm": "1"}).status_code == 302
     assert api.client.get("/api/v1/me", headers={"Authorization": "Bearer " + token}).status_code == 401
     assert victim_browser.get("/console/households").status_code == 302
 
