@@ -13,9 +13,33 @@ from .policy import REGIONS_CSV
 
 DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "forms.md"
 
+# Taps per form, measured by bench/forms/bench_taps.py (ODK Web Forms engine, reference households of
+# bench/forms/reference.py): (form, household, answers, of which 是/否, shown, Collect pages, swipes).
+# BEFORE is the form as of commit BEFORE_COMMIT; AFTER is the current catalog, and
+# tests/forms/test_taps.py re-runs the bench to keep it true.
+BEFORE_COMMIT = "ed266ab"
+TAPS_BEFORE = (
+    ("household_survey", "1 member (disabled, alone)", 61, 28, 113, 70, 71),
+    ("household_survey", "4 members (issue 18 family)", 118, 57, 191, 148, 152),
+    ("household_survey", "7 members (students, migrant work)", 159, 86, 266, 223, 230),
+    ("followup_visit", "4 members (issue 18 family)", 11, 1, 58, 30, 30),
+    ("elimination_check", "4 members (issue 18 family)", 14, 4, 55, 27, 27),
+    ("self_declaration", "4 members (issue 18 family)", 11, 1, 12, 12, 12),
+    ("authorization", "4 members (issue 18 family)", 14, 0, 15, 15, 15),
+)
+TAPS_AFTER: tuple = ()
+
 
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _taps_rows() -> list[str]:
+    rows = []
+    for label, table in ((f"before ({BEFORE_COMMIT})", TAPS_BEFORE), ("now", TAPS_AFTER)):
+        for form_id, household, *figures in table:
+            rows.append(f"| `{form_id}` {label} | {household} | " + " | ".join(map(str, figures)) + " |")
+    return rows
 
 
 def render() -> str:
@@ -60,6 +84,18 @@ def render() -> str:
         "- Tests fill the forms in the ODK Web Forms engine (`tests/engine/fill.mjs`, Node + jsdom)",
         "  and in JavaRosa, ODK Collect's engine (`tests/engine/javarosa/Fill.java`, from pyxform's",
         "  ODK_Validate.jar), then parse the serialised instances.",
+        "",
+        "## Taps per household",
+        "",
+        "Measured by `bench/forms/bench_taps.py` in the ODK Web Forms engine for the reference households",
+        "of `bench/forms/reference.py`: *answers* the cadre gives or changes (of which 是/否), questions",
+        "and notes *shown*, *pages* in ODK Collect with field-list groups, and *swipes* (pages plus the",
+        "\"add another member?\" dialog after each member). `tests/forms/test_taps.py` keeps the current",
+        "figures true.",
+        "",
+        "| form | household | answers | 是/否 | shown | pages | swipes |",
+        "|---|---|---|---|---|---|---|",
+        *_taps_rows(),
     ]
     for form_id in FORM_IDS:
         fd = FORMS[form_id]
