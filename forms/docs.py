@@ -27,7 +27,15 @@ TAPS_BEFORE = (
     ("self_declaration", "4 members (issue 18 family)", 11, 1, 12, 12, 12),
     ("authorization", "4 members (issue 18 family)", 14, 0, 15, 15, 15),
 )
-TAPS_AFTER: tuple = ()
+TAPS_AFTER = (
+    ("household_survey", "1 member (disabled, alone)", 32, 0, 84, 16, 17),
+    ("household_survey", "4 members (issue 18 family)", 60, 0, 135, 19, 23),
+    ("household_survey", "7 members (students, migrant work)", 71, 1, 184, 22, 29),
+    ("followup_visit", "4 members (issue 18 family)", 10, 1, 57, 14, 14),
+    ("elimination_check", "4 members (issue 18 family)", 13, 4, 55, 20, 20),
+    ("self_declaration", "4 members (issue 18 family)", 10, 1, 12, 6, 6),
+    ("authorization", "4 members (issue 18 family)", 13, 0, 15, 4, 4),
+)
 
 
 def _cell(text: str | None) -> str:
@@ -109,7 +117,7 @@ def render() -> str:
             where = " / ".join(g.name for g in groups)
             lines.append("| " + " | ".join(_cell(v) for v in (
                 f"`{where}/{f.name}`" if where else f"`{f.name}`", f.xls_type, f.zh, f.en,
-                "yes" if f.required else "", f"`{f.record}`" if f.record else "", f.export)) + " |")
+                "yes" if f.required is True else (f"if {f.required}" if f.required else ""), f"`{f.record}`" if f.record else "", f.export)) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -62,7 +62,14 @@ def _fill(text: str | None, policy: FormPolicy, lang: str = "zh") -> str:
     payouts = " + coalesce(${insurance_payouts}, 0)" if policy.count_insurance_payouts else ""
     return (text.replace("[[floor]]", policy.floor_text).replace("[[period]]", policy.period_text(lang))
             .replace("[[region]]", policy.region_name).replace("[[year]]", str(policy.year))
-            .replace("[[payouts]]", payouts))
+            .replace("[[payouts]]", payouts).replace("[[county]]", _single_county(policy)))
+
+
+def _single_county(policy: FormPolicy) -> str:
+    """The county code when every village of the policy is in one county (its select is then
+    answered already), else ''."""
+    counties = {v.county_code for v in policy.villages}
+    return counties.pop() if len(counties) == 1 else ""
 
 
 def _field_row(f: Field, form_id: str, policy: FormPolicy) -> tuple[str, ...]:
@@ -78,12 +85,13 @@ def _field_row(f: Field, form_id: str, policy: FormPolicy) -> tuple[str, ...]:
     row = {
         "type": f.xls_type, "name": f.name, f"label::{ZH}": _fill(f.zh, policy),
         f"label::{EN}": _fill(f.en, policy, "en"), f"hint::{ZH}": _fill(hint[0], policy),
-        f"hint::{EN}": _fill(hint[1], policy, "en"), "required": "yes" if f.required else "",
+        f"hint::{EN}": _fill(hint[1], policy, "en"),
+        "required": "yes" if f.required is True else _fill(f.required or "", policy),
         f"required_message::{ZH}": req[0], f"required_message::{EN}": req[1],
         "constraint": _fill(f.constraint, policy), f"constraint_message::{ZH}": _fill(msg[0], policy),
         f"constraint_message::{EN}": _fill(msg[1], policy, "en"), "relevant": _fill(f.relevant, policy),
         "calculation": _fill(calculation, policy), "trigger": trigger,
-        "choice_filter": f.choice_filter or "", "default": default or "",
+        "choice_filter": f.choice_filter or "", "default": _fill(default, policy),
         "appearance": f.appearance or "", "parameters": f.parameters or "", "save_to": save_to,
     }
     return tuple(row[c] for c in SURVEY_COLUMNS)

@@ -43,8 +43,10 @@ def person(name: str, relation: str, birth: str, seq: str, *, education: str | N
                "name_entered": name, "relation_entered": relation, "id_type_entered": "resident_id",
                "id_number_entered": ident,
                "ethnicity": "01", "political": "masses", "health": health, "labour_skill": labour,
+               "labour_entered": labour,
                "speaks_mandarin": "yes" if mandarin else "no", "dibao": dibao, "tekun": "none",
-               "relocated": "no", "coresident": "yes", "work_months": "0", "public_job_months": "0"}
+               "relocated": "no", "coresident": "yes", "work_months": "0", "public_job_months": "0",
+               "work_months_entered": "0", "public_job_entered": "0"}
     age = SURVEY_YEAR - int(birth[:4])
     if school:
         m.update(in_school="yes", school_status=school, education_or_school=f"school_{school}")
@@ -52,10 +54,11 @@ def person(name: str, relation: str, birth: str, seq: str, *, education: str | N
         m.update(in_school="no", education=education, education_or_school=f"edu_{education}")
     if work:
         months, location, employer, channel = work
-        m.update(work_months=str(months), work_location=location, employer=employer,
-                 employment_channel=channel, works_abroad="no")
+        m.update(work_months=str(months), work_months_entered=str(months), work_location=location,
+                 employer=employer, employment_channel=channel, works_abroad="no", abroad_entered="no")
     if public_job:
-        m.update(public_job_months=str(public_job[0]), public_job_type=public_job[1])
+        m.update(public_job_months=str(public_job[0]), public_job_entered=str(public_job[0]),
+                 public_job_type=public_job[1])
     if disability:
         m.update(disability_type=disability[0], disability_grade=disability[1],
                  disability_cert_year=disability[2])
@@ -76,7 +79,7 @@ def _household(members: list[dict], income: dict[str, int], *, spending: dict[st
         "county": "150121", "township": "150121100", "village": "150121100201",
         "group_name": "三组", "address": "东村三组12号",
         "head_name": head["name"], "head_id_number": head["id_number"], "phone": "13904711234",
-        "household_type": household_type, "military_family": "no", "relocated_settlement": "no",
+        "household_type": household_type, "military_family": "no", "relocated_settlement": "no", "settlement_entered": "no",
         "relocated_household": "no", "whole_household_no_labour": "no",
         "people_count": str(sum(m["coresident"] == "yes" for m in members)),
         "insurance_payouts": "0", "housing_unsafe": "no", "school_dropout": "no", "medical_uninsured": "no",
@@ -96,6 +99,7 @@ def _household(members: list[dict], income: dict[str, int], *, spending: dict[st
     for key in ("quality", "quantity", "convenience", "reliability"):
         a[f"water_{key}"] = "no" if key in water_problems else "yes"
     a["water_problems"] = " ".join(water_problems) or "none"
+    a["household_flags"] = "none"
     for item in codes.EXCLUSION:
         a[f"excl_{item.code}"] = "yes" if item.code in exclusions else "no"
     a["exclusions_present"] = " ".join(exclusions) or "none"
