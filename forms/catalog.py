@@ -187,9 +187,12 @@ def _insurance_flags() -> list[Field]:
     return out
 
 
-_members = group("member", "家庭成员 ${member_no}：${name}", "Household member ${member_no}: ${name}", forms=(HS,),
+# Each member is one page, headed by a note with the member's number and name (a note inside the
+# repeat refers to its own entry; the repeat's label would show the first member's in Web Forms).
+_members = group("member", "家庭成员", "Household members", forms=(HS,),
                  repeat=True, record="members", appearance="field-list", children=[
     calc("member_no", "position(..)", value="int"),
+    note("member_header", "家庭成员 ${member_no}：${name}", "Household member ${member_no}: ${name}"),
     note("head_is_first", "第1位成员是户主本人（${name}），姓名和证件号码已按户主信息填好",
          "Member 1 is the head (${name}); name and ID number are taken from the head's answers",
          relevant=_FIRST),

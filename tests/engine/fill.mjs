@@ -83,7 +83,7 @@ const tree = (node) => {
   try { appearances = node.appearances ? [...node.appearances] : []; } catch { appearances = []; }
   const out = { ref: state.reference, type: node.nodeType, relevant: state.relevant,
     required: state.required, readonly: state.readonly, appearances,
-    label: state.label?.asString ?? null };
+    label: state.label?.asString ?? null, hint: state.hint?.asString ?? null };
   if (Array.isArray(state.children)) out.children = state.children.map(tree);
   else out.value = snapshot(node).value;
   return out;
