@@ -85,6 +85,20 @@ def current(engine):
     return _current()
 
 
+BEFORE = Path(__file__).with_name("data") / "before_issue18"
+BEFORE_FILES = dict(zip(reference.HOUSEHOLDS, ("1_member.xml", "4_members.xml", "7_members.xml")))
+
+
+@pytest.mark.parametrize("name", list(reference.HOUSEHOLDS))
+def test_instances_of_the_previous_form_still_parse_the_same(name):
+    """Instances the field still holds, from the form before issue 18 (filled in the engine at
+    ed266ab: rows of 是/否, member 1 typed again, 家庭人口数 typed), give today the same record."""
+    record = forms.parse_submission((BEFORE / BEFORE_FILES[name]).read_bytes()).record
+    record.update(FIXED)
+    expected = json.loads(FIXTURE.read_text("utf-8"))[name]["record"]
+    assert json.loads(json.dumps(record, ensure_ascii=False, sort_keys=True)) == expected
+
+
 @pytest.mark.parametrize("name", list(reference.HOUSEHOLDS))
 def test_same_facts_give_the_same_record(current, name):
     expected = json.loads(FIXTURE.read_text("utf-8"))[name]["record"]
