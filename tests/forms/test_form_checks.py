@@ -122,17 +122,19 @@ def test_self_declaration_needs_a_difficulty_or_a_description(engine, built):
 
 
 def _risk_choices(b) -> set[str]:
+    """The risk codes the form's risks question offers (its choice filter applied)."""
     from lxml import etree
-    root = etree.fromstring(b.xml_bytes)
     ns = {"x": "http://www.w3.org/2002/xforms"}
+    root = etree.fromstring(b.xml_bytes)
     select = root.find(".//x:select[@ref='/data/risk/risks']", ns)
     itemset = select.find("x:itemset", ns)
-    names = {el.text for el in root.iter("{http://www.w3.org/2002/xforms}name")}
     if itemset is None:
         return {el.text for el in select.iter("{http://www.w3.org/2002/xforms}value")}
-    nodeset = itemset.get("nodeset")
-    assert "weak_motivation" in nodeset or "risk" in nodeset
-    return {n for n in names if n} - ({"weak_motivation"} if "weak_motivation" in nodeset else set())
+    nodeset = itemset.get("nodeset")                       # instance('risk')/root/item[<filter>]
+    items = root.find(f".//x:instance[@id='{nodeset.split(chr(39))[1]}']", ns)
+    codes = {item.findtext("x:name", namespaces=ns) for item in items.iter("{http://www.w3.org/2002/xforms}item")}
+    excluded = {c for c in codes if f"name != '{c}'" in nodeset}
+    return codes - excluded
 
 
 def test_follow_up_shows_the_registered_values_beside_the_prefilled_fields(engine, built):
