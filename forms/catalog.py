@@ -134,7 +134,6 @@ _head = group("head", "户基本情况", "Household", forms=(HS, FU, EC, SD, AU)
     calc("all_mandarin", "if(${household_flags} = '', '', "
                          "if(selected(${household_flags}, 'no_mandarin'), 'no', 'yes'))", forms=(HS,)),
     # 家庭人口数 in the household survey is the count of co-resident members (not typed again).
-    calc("members_total", "count(${member})", value="int", forms=(HS,)),
     calc("people_count", "count(${member}[coresident = 'yes'])", value="int", forms=(HS,), record="people_count",
          entity="people_count", export="家庭人口数"),
     _people_count(forms=(FU, EC, SD), per_form={
@@ -575,12 +574,14 @@ _summary = group("summary", "提交前核对", "Check before finalising", forms=
     note("summary_spending", "合规自付支出合计 ${spending_total} 元/年", "Eligible self-paid spending ${spending_total} yuan/year"),
     note("summary_guarantees", "“三保障”和饮水：义务教育 ${summary_school}；基本医疗 ${summary_medical}；"
          "住房 ${summary_housing}；饮水 ${summary_water}",
-         "Guarantees: schooling ${summary_school}; medical ${summary_medical}; housing ${summary_housing}; "
-         "water ${summary_water}"),
-    calc("summary_school", _YN_ZH.format("${school_dropout}", "⚠ 有失学辍学", "有保障")),
-    calc("summary_medical", _YN_ZH.format("${medical_uninsured}", "⚠ 有人未参保", "有保障")),
-    calc("summary_housing", _YN_ZH.format("${housing_unsafe}", "⚠ 不安全", "有保障")),
-    calc("summary_water", _YN_ZH.format("${water_unsafe}", "⚠ 不安全", "有保障")),
+         "Guarantees: schooling ${summary_school_en}; medical ${summary_medical_en}; "
+         "housing ${summary_housing_en}; water ${summary_water_en}"),
+    *(calc(f"summary_{key}{suffix}", _YN_ZH.format(ref, problem, ok))
+      for key, ref, problems in (("school", "${school_dropout}", ("⚠ 有失学辍学", "⚠ a child out of school")),
+                                 ("medical", "${medical_uninsured}", ("⚠ 有人未参保", "⚠ someone uninsured")),
+                                 ("housing", "${housing_unsafe}", ("⚠ 不安全", "⚠ unsafe")),
+                                 ("water", "${water_unsafe}", ("⚠ 不安全", "⚠ unsafe")))
+      for suffix, problem, ok in (("", problems[0], "有保障"), ("_en", problems[1], "secured"))),
 ])
 
 # -- sign-off -----------------------------------------------------------------------------------------------------
