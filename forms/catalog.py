@@ -562,7 +562,7 @@ _proxy = group("proxy", "代签信息", "Proxy signature", forms=(AU,), appearan
 ])
 
 # -- summary before finalising (household survey) --------------------------------------------------------------
-_YN_ZH = "if({0} = 'yes', '{1}', if({0} = 'no', '{2}', '—'))"
+_YES_NO_TEXT = "if({0} = 'yes', '{1}', if({0} = 'no', '{2}', '—'))"
 _summary = group("summary", "提交前核对", "Check before finalising", forms=(HS,), appearance="field-list",
                  relevant=_INCOME_ENTERED, children=[
     note("summary_income", "家庭人口 ${people_count} 人；人均纯收入 ${per_capita_net} 元/年，监测标准 [[floor]] 元："
@@ -576,7 +576,7 @@ _summary = group("summary", "提交前核对", "Check before finalising", forms=
          "住房 ${summary_housing}；饮水 ${summary_water}",
          "Guarantees: schooling ${summary_school_en}; medical ${summary_medical_en}; "
          "housing ${summary_housing_en}; water ${summary_water_en}"),
-    *(calc(f"summary_{key}{suffix}", _YN_ZH.format(ref, problem, ok))
+    *(calc(f"summary_{key}{suffix}", _YES_NO_TEXT.format(ref, problem, ok))
       for key, ref, problems in (("school", "${school_dropout}", ("⚠ 有失学辍学", "⚠ a child out of school")),
                                  ("medical", "${medical_uninsured}", ("⚠ 有人未参保", "⚠ someone uninsured")),
                                  ("housing", "${housing_unsafe}", ("⚠ 不安全", "⚠ unsafe")),

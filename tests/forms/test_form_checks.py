@@ -8,7 +8,7 @@ import pytest
 import forms
 from forms.entities import picker_label
 
-from tests.forms.household import HEAD_ID, M, R, WIFE_ID, household_steps, location_steps, member_steps
+from tests.forms.household import HEAD_ID, M, R, household_steps, location_steps, member_steps
 
 pytestmark = pytest.mark.engine
 
@@ -27,16 +27,9 @@ def _tree_nodes(tree, out=None):
 
 
 def _run_tree(engine, b, steps, media=None):
-    payload_steps = steps
-    import json
-    import subprocess
-    from tests.forms.conftest import ENGINE_DIR
-    payload = {"form": b.xml_bytes.decode(), "steps": payload_steps, "tree": True,
-               "media": {k: v.decode() for k, v in {**b.media, **(media or {})}.items()}}
-    proc = subprocess.run(["node", "--conditions=browser", "fill.mjs"], input=json.dumps(payload),
-                          capture_output=True, text=True, cwd=ENGINE_DIR, timeout=120)
-    out = json.loads(proc.stdout)
-    assert out["loaded"], out.get("error")
+    """Fill like ``engine.run`` and also return the engine's node tree by reference (labels, hints)."""
+    from bench.forms.bench_taps import run_engine
+    out = run_engine(b.xml_bytes, steps, {**b.media, **(media or {})})
     return out, _tree_nodes(out["tree"])
 
 
