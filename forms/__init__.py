@@ -28,14 +28,16 @@ Public API (what the server calls):
 ``ENTITY_PROPERTIES``
     Ordered entity property names (dataset ``households``); ``entity_list_header()`` and
     ``households_csv(rows)`` write the entity list file in the layout the forms read;
-    ``entity_properties(record)`` gives a household record's property values.
+    ``entity_properties(record)`` gives a household record's property values;
+    ``picker_label(head_name, properties)`` the label the follow-up picker shows (head, household
+    size, last visit).
 """
 from __future__ import annotations
 
 from .build import BuiltForm, build_all, build_form, cli_build, load_policy_file
 from .catalog import CATALOG, DATASET, ENTITY_PROPERTIES, FORMS, HOUSEHOLDS_CSV
 from .compile import compile_xlsform
-from .entities import entity_list_header, entity_properties, households_csv
+from .entities import entity_list_header, entity_properties, households_csv, picker_label
 from .errors import FormBuildError, FormsError, SubmissionParseError
 from .fields import FORM_IDS
 from .policy import REGIONS_CSV, FormPolicy, Village, policy_from_scoring, regions_csv
@@ -46,5 +48,5 @@ __all__ = [
     "FormPolicy", "FormsError", "HOUSEHOLDS_CSV", "ParsedSubmission", "REGIONS_CSV",
     "SubmissionParseError", "Village", "build_all", "build_form", "cli_build", "compile_xlsform",
     "entity_list_header", "entity_properties", "households_csv",
-    "load_policy_file", "parse_submission", "policy_from_scoring", "regions_csv",
+    "load_policy_file", "parse_submission", "picker_label", "policy_from_scoring", "regions_csv",
 ]

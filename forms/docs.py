@@ -13,9 +13,41 @@ from .policy import REGIONS_CSV
 
 DOC_PATH = Path(__file__).resolve().parents[1] / "docs" / "forms.md"
 
+# Taps per form, measured by bench/forms/bench_taps.py (ODK Web Forms engine, reference households of
+# bench/forms/reference.py): (form, household, answers, of which 是/否, shown, Collect pages, swipes).
+# BEFORE is the form as of commit BEFORE_COMMIT; AFTER is the current catalog, and
+# tests/forms/test_taps.py re-runs the bench to keep it true.
+BEFORE_COMMIT = "ed266ab"
+TAPS_BEFORE = (
+    ("household_survey", "1 member (disabled, alone)", 61, 28, 113, 70, 71),
+    ("household_survey", "4 members (issue 18 family)", 118, 57, 191, 148, 152),
+    ("household_survey", "7 members (students, migrant work)", 159, 86, 266, 223, 230),
+    ("followup_visit", "4 members (issue 18 family)", 11, 1, 58, 30, 30),
+    ("elimination_check", "4 members (issue 18 family)", 14, 4, 55, 27, 27),
+    ("self_declaration", "4 members (issue 18 family)", 11, 1, 12, 12, 12),
+    ("authorization", "4 members (issue 18 family)", 14, 0, 15, 15, 15),
+)
+TAPS_AFTER = (
+    ("household_survey", "1 member (disabled, alone)", 32, 0, 85, 16, 17),
+    ("household_survey", "4 members (issue 18 family)", 60, 0, 139, 19, 23),
+    ("household_survey", "7 members (students, migrant work)", 71, 1, 191, 22, 29),
+    ("followup_visit", "4 members (issue 18 family)", 10, 1, 57, 14, 14),
+    ("elimination_check", "4 members (issue 18 family)", 13, 4, 55, 20, 20),
+    ("self_declaration", "4 members (issue 18 family)", 10, 1, 12, 6, 6),
+    ("authorization", "4 members (issue 18 family)", 13, 0, 15, 4, 4),
+)
+
 
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
+
+
+def _taps_rows() -> list[str]:
+    rows = []
+    for label, table in ((f"before ({BEFORE_COMMIT})", TAPS_BEFORE), ("now", TAPS_AFTER)):
+        for form_id, household, *figures in table:
+            rows.append(f"| `{form_id}` {label} | {household} | " + " | ".join(map(str, figures)) + " |")
+    return rows
 
 
 def render() -> str:
@@ -51,12 +83,27 @@ def render() -> str:
         "- A county may adjust a workbook in Excel or WPS and publish it with `shoudi forms publish`",
         "  (`forms.compile_xlsform`). Keep the form ids and field names: `forms.parse_submission` reads",
         "  instances by field name and ignores fields it does not know.",
+        "- Nothing is asked twice: member 1 is the head (name and ID from the head's answers);",
+        "  家庭人口数 counts the co-resident members; 失学辍学 (with its reason) and 未参保 are computed",
+        "  from the members; 易地扶贫搬迁 is asked once for the household. Rows of 是/否 are one",
+        "  multi-select with 以上均无 (insurance per member, housing and water, exclusions, the",
+        "  household's facts); 文化程度 / 在校生状况 is one question. The national 是/否 columns stay in",
+        "  the instance as calculations under their old names, so old and new instances parse alike",
+        "  (`tests/forms/test_export_unchanged.py`: same record, same national workbooks).",
+        "- Pages: every section and every member is one field-list page (a note heads each member's",
+        "  page with the member's number and name); 务工/公益岗 are not asked of children, students or",
+        "  members without labour. Follow-up and elimination check show `上次登记：…` beside each",
+        "  pre-filled amount (Web Forms 0.22 shows a setvalue'd value as an empty box); the",
+        "  self-declaration, filled in browsers, uses no setvalue at all.",
         "- Checks the cadre sees on the phone: 证件号码 length, birth date and GB 11643 check character",
-        "  (ODK `substr()`, 0-based with an end index — JavaRosa has no XPath `substring()`), birth",
-        "  date and sex derived from it, exactly one of 文化程度 / 在校生状况 with age rules, labour",
-        "  ability against age, 11-digit mobile numbers, non-negative amounts, household size equal",
-        "  to the co-resident members with exactly one head (asked after the member list), at most",
-        "  five risks, consent in the self-declaration.",
+        "  (ODK `substr()`, 0-based with an end index — JavaRosa has no XPath `substring()`; a lowercase",
+        "  x is accepted and stored as X), a note under the field naming the rule that failed",
+        "  (位数 / 出生日期 / 校验位), birth date and sex derived from it, schooling against age, labour",
+        "  ability against age, 11-digit mobile numbers, non-negative amounts, one head (member 1), at",
+        "  most five risks, 危房等级 only for an unsafe house, 收入稳定 = 是 refused under the floor in",
+        "  the elimination check, a self-declaration needs a difficulty or a description, and consent.",
+        "  The income figures and the 提交前核对 page (per capita vs floor, 合规自付支出, 三保障) show",
+        "  once people and income are entered.",
         "- Tests fill the forms in the ODK Web Forms engine (`tests/engine/fill.mjs`, Node + jsdom)",
         "  and in JavaRosa, ODK Collect's engine (`tests/engine/javarosa/Fill.java`, from pyxform's",
         "  ODK_Validate.jar), then parse the serialised instances.",
@@ -102,6 +149,18 @@ def render() -> str:
         "  Encryption page (county staff, admins) turns encryption on, unlocks and locks.",
         "  Without the passphrase nothing can be decrypted: keep it where county staff can find it.",
         "  See `docs/security.md` (Encryption on the phone).",
+        "",
+        "## Taps per household",
+        "",
+        "Measured by `bench/forms/bench_taps.py` in the ODK Web Forms engine for the reference households",
+        "of `bench/forms/reference.py`: *answers* the cadre gives or changes (of which 是/否), questions",
+        "and notes *shown*, *pages* in ODK Collect with field-list groups, and *swipes* (pages plus the",
+        "\"add another member?\" dialog after each member). `tests/forms/test_taps.py` keeps the current",
+        "figures true.",
+        "",
+        "| form | household | answers | 是/否 | shown | pages | swipes |",
+        "|---|---|---|---|---|---|---|",
+        *_taps_rows(),
     ]
     for form_id in FORM_IDS:
         fd = FORMS[form_id]
@@ -115,7 +174,7 @@ def render() -> str:
             where = " / ".join(g.name for g in groups)
             lines.append("| " + " | ".join(_cell(v) for v in (
                 f"`{where}/{f.name}`" if where else f"`{f.name}`", f.xls_type, f.zh, f.en,
-                "yes" if f.required else "", f"`{f.record}`" if f.record else "", f.export)) + " |")
+                "yes" if f.required is True else (f"if {f.required}" if f.required else ""), f"`{f.record}`" if f.record else "", f.export)) + " |")
     return "\n".join(lines) + "\n"
 
 

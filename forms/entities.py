@@ -16,6 +16,16 @@ def entity_list_header() -> tuple[str, ...]:
     return ("name", "label", "__version", *ENTITY_PROPERTIES)
 
 
+def picker_label(head_name: str | None, properties: Mapping[str, object]) -> str:
+    """The label of a household in the follow-up picker (the list is already one village's):
+    the head, the household size and the last visit, e.g. ``王建国（4人，上次走访 2026-10-08）``."""
+    people = _text(properties.get("people_count"))
+    last = _text(properties.get("last_visit"))
+    details = [f"{people}人" if people else None, f"上次走访 {last[:10]}" if last else None]
+    details = [d for d in details if d]
+    return f"{head_name or '?'}（{'，'.join(details)}）" if details else (head_name or "?")
+
+
 def households_csv(rows: Iterable[tuple[str, str, int, Mapping[str, object]]]) -> bytes:
     """CSV bytes from ``(entity_id, label, version, properties)`` rows; unknown properties are
     dropped, missing ones left empty, ``uuid:`` prefixes removed."""

@@ -45,7 +45,7 @@ class Field:
     en: str = ""
     forms: frozenset[str] = frozenset()
     choices: str | None = None
-    required: bool = False
+    required: bool | str = False     # True, or an XPath expression (required only when it holds)
     constraint: str | None = None
     constraint_msg: tuple[str, str] | None = None
     relevant: str | None = None
@@ -60,6 +60,7 @@ class Field:
     export: str | None = None
     entity: str | None = None
     prefill: bool = True
+    id_number: bool = False          # an ID number: a lowercase x is accepted and stored as X
     per_form: dict[str, dict] = field(default_factory=dict, hash=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -37,6 +37,9 @@ class Village:
             raise ValueError(f"township {self.township_code} is not inside county {self.county_code}")
 
 
+_BILINGUAL = re.compile(r"^(.*?)\s*/\s*([A-Za-z].*)$", re.S)
+
+
 @dataclass(frozen=True)
 class FormPolicy:
     """What the forms of one region and year depend on.
@@ -74,9 +77,11 @@ class FormPolicy:
         text = self.income_period.strip()
         if not text:
             return f"{self.year}年度" if lang == "zh" else str(self.year)
-        if " / " in text:
-            zh, en = text.split(" / ", 1)
-            return zh.strip() if lang == "zh" else en.strip()
+        # "中文 / English" (the national policy writes "…（前 12 个月）/ the 12 months …", no space
+        # before the slash): Chinese labels get the Chinese part only.
+        match = _BILINGUAL.match(text)
+        if match:
+            return match.group(1).strip() if lang == "zh" else match.group(2).strip()
         return text
 
     @property

@@ -12,7 +12,8 @@ processing-instruction name with a non-ASCII letter only the fifth edition allow
 now accepted, and ignored like any name the form does not have, where expat refused the document
 as not well-formed. Field names are ASCII, and neither Collect nor Enketo writes such names.
 
-Field values are converted by the catalog's types, select values are checked against
+Field values are converted by the catalog's types (an ID number's lowercase x becomes X), select
+values are checked against
 ``scoring.codes``, and attachment names must be bare file names. Everything a form needs for that
 is compiled once per form (``_plan``). Error messages name the field, never the answer (answers hold
 personal data).
@@ -160,6 +161,10 @@ def _converter(f: Field):
     """``convert(raw, attachments)`` for the field's value type; ``raw`` is the stripped text or None."""
     kind = f.value
     allowed = _codes_of(f)
+    if f.id_number:
+        def convert(raw, attachments):
+            return raw.replace("x", "X") if raw is not None else None
+        return convert
 
     def wrong_type() -> SubmissionParseError:
         return _fail(f, f"expected a value of type {kind}")
@@ -265,7 +270,9 @@ def _field_actions(f: Field, keep: bool) -> tuple[tuple, tuple]:
     raw text is kept (entity properties, risks; only outside repeats), else None; ``target`` is None
     (the value goes nowhere), ``_OUTSIDE_REPEAT`` (an error) or a ``_target``."""
     allowed = _codes_of(f)
-    if f.value == "str":
+    if f.id_number:
+        how = _CALL  # convert: a lowercase x (what phone keyboards type) is stored as X
+    elif f.value == "str":
         how = _AS_TEXT if allowed is None else _AS_CODE
     elif f.value == "bool":
         how = _AS_BOOL

@@ -11,7 +11,7 @@ import io
 import json
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -62,28 +62,62 @@ def _fill(text: str | None, policy: FormPolicy, lang: str = "zh") -> str:
     payouts = " + coalesce(${insurance_payouts}, 0)" if policy.count_insurance_payouts else ""
     return (text.replace("[[floor]]", policy.floor_text).replace("[[period]]", policy.period_text(lang))
             .replace("[[region]]", policy.region_name).replace("[[year]]", str(policy.year))
-            .replace("[[payouts]]", payouts))
+            .replace("[[payouts]]", payouts).replace("[[county]]", _single_county(policy)))
+
+
+def _single_county(policy: FormPolicy) -> str:
+    """The county code when every village of the policy is in one county (its select is then
+    answered already), else ''."""
+    counties = {v.county_code for v in policy.villages}
+    return counties.pop() if len(counties) == 1 else ""
+
+
+LAST_SUFFIX = "_last"
+LAST_HINT = ("上次登记：", "Last registered: ")
+
+
+def _prefilled(f: Field, form_id: str) -> bool:
+    """Whether ``form_id`` pre-fills ``f`` from the chosen household (a setvalue on its choice)."""
+    return bool(FORMS[form_id].prefill and f.entity and f.prefill
+                and f.type not in ("calculate", "note", "image"))
+
+
+def _entity_value(f: Field) -> str:
+    return f"instance('{DATASET}')/root/item[name=${{household}}]/{f.entity}"
+
+
+def _last_row(f: Field, policy: FormPolicy) -> tuple[str, ...]:
+    """A calculation holding the registered value of a pre-filled field, for its hint."""
+    return _field_row(Field(f.name + LAST_SUFFIX, "calculate", calculation=_entity_value(f)), "", policy)
 
 
 def _field_row(f: Field, form_id: str, policy: FormPolicy) -> tuple[str, ...]:
-    fd = FORMS[form_id]
+    fd = FORMS.get(form_id)
     calculation, trigger, default = f.calculation, "", f.default
-    if fd.prefill and f.entity and f.prefill and f.type not in ("calculate", "note", "image"):
-        calculation = f"instance('{DATASET}')/root/item[name=${{household}}]/{f.entity}"
+    if form_id and _prefilled(f, form_id):
+        calculation = _entity_value(f)
         trigger, default = "${household}", None
-    save_to = f.entity if (fd.entity and f.entity) else ""
+        if f.type in ("decimal", "integer", "text"):
+            # ODK Web Forms 0.22 shows a value set by setvalue as an empty box (and erases it when
+            # the box is focused and left): the registered value is shown beside it, read-only.
+            last = "${" + f.name + LAST_SUFFIX + "}"
+            old = f.hint or ("", "")
+            f = replace(f, hint=(f"{LAST_HINT[0]}{last}" + (f"；{old[0]}" if old[0] else ""),
+                                 f"{LAST_HINT[1]}{last}" + (f"; {old[1]}" if old[1] else "")))
+    save_to = f.entity if (fd and fd.entity and f.entity) else ""
     hint = f.hint or ("", "")
     msg = f.constraint_msg or ("", "")
     req = REQUIRED_MSG if f.required else ("", "")
     row = {
         "type": f.xls_type, "name": f.name, f"label::{ZH}": _fill(f.zh, policy),
         f"label::{EN}": _fill(f.en, policy, "en"), f"hint::{ZH}": _fill(hint[0], policy),
-        f"hint::{EN}": _fill(hint[1], policy, "en"), "required": "yes" if f.required else "",
+        f"hint::{EN}": _fill(hint[1], policy, "en"),
+        "required": "yes" if f.required is True else _fill(f.required or "", policy),
         f"required_message::{ZH}": req[0], f"required_message::{EN}": req[1],
         "constraint": _fill(f.constraint, policy), f"constraint_message::{ZH}": _fill(msg[0], policy),
         f"constraint_message::{EN}": _fill(msg[1], policy, "en"), "relevant": _fill(f.relevant, policy),
         "calculation": _fill(calculation, policy), "trigger": trigger,
-        "choice_filter": f.choice_filter or "", "default": default or "",
+        "choice_filter": f.choice_filter or "", "default": _fill(default, policy),
         "appearance": f.appearance or "", "parameters": f.parameters or "", "save_to": save_to,
     }
     return tuple(row[c] for c in SURVEY_COLUMNS)
@@ -112,6 +146,8 @@ def _survey(items, form_id: str, policy: FormPolicy, out: list, lists: list[str]
             out.append(_group_row(g, False, policy))
         else:
             f = item.for_form(form_id)
+            if _prefilled(f, form_id) and f.type in ("decimal", "integer", "text"):
+                out.append(_last_row(f, policy))
             out.append(_field_row(f, form_id, policy))
             if f.type in ("select_one", "select_multiple") and f.choices not in lists:
                 lists.append(f.choices)

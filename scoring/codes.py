@@ -394,12 +394,56 @@ GUARANTEE_STATUS = _cl("guarantee_status", "保障状况", "Guarantee status", [
     ("met", "已保障", "Met"), ("not_met", "未保障", "Not met"), ("unknown", "未核实", "Not verified"),
 ], "scoring (三保障 + 饮水 outcome)")
 
+# Multi-selects of the household survey that stand for rows of 是/否 (issue 18): "tick what applies,
+# or 以上均无". Each item's code names the 是/否 it answers; the forms compute those per item.
+NONE_OF_THE_ABOVE = Code("none", "以上均无", "None of the above")
+
+INSURANCE = _cl("insurance", "参加了哪些保险（可多选）", "Insurance the member has (tick all)", [
+    ("resident_medical", "城乡居民基本医疗保险", "Resident basic medical insurance"),
+    ("employee_medical", "城镇职工基本医疗保险", "Employee basic medical insurance"),
+    ("serious_illness", "大病保险", "Serious-illness insurance"),
+    ("commercial", "商业补充医疗保险", "Commercial supplementary medical insurance"),
+    ("medical_assistance", "大病医疗救助", "(Serious-illness) medical assistance"),
+    ("resident_pension", "城乡居民基本养老保险", "Resident basic pension"),
+    ("employee_pension", "城镇职工基本养老保险", "Employee basic pension"),
+    ("none", NONE_OF_THE_ABOVE.zh, NONE_OF_THE_ABOVE.en),
+], "forms: one multi-select for the seven 是/否 insurance columns of domain.md §3.3")
+
+WATER_PROBLEM = _cl("water_problem", "住房和饮水存在的问题（有则勾选）", "Housing and drinking-water problems (tick any)", [
+    ("housing", "住房出现安全问题", "The house is unsafe"),
+    ("quality", "水质不达标", "Water quality below the standard"),
+    ("quantity", "水量不足", "Not enough water"),
+    ("convenience", "取水不方便", "Water is not convenient to fetch"),
+    ("reliability", "供水没有保障", "Supply is not reliable"),
+    ("none", NONE_OF_THE_ABOVE.zh, NONE_OF_THE_ABOVE.en),
+], "forms: 住房安全 and the four 饮水安全 items (domain.md §5), ticked when not met")
+
+EXCLUSION_CHECK = _cl("exclusion_check", "存在以下情形（有则勾选）", "Exclusion cases that apply (tick any)", [
+    *((c.code, c.zh, c.en) for c in EXCLUSION.items),
+    ("none", NONE_OF_THE_ABOVE.zh, NONE_OF_THE_ABOVE.en),
+], "forms: the eight exclusion predicates of domain.md §6.1 as one multi-select")
+
+# 文化程度 and 在校生状况 as one question (exactly one of the two applies): "edu_<code>" or "school_<code>".
+EDUCATION_OR_SCHOOL = _cl("education_or_school", "文化程度 / 在校情况", "Education, or current schooling", [
+    *((f"school_{c.code}", f"在校：{c.zh}", f"In school: {c.en}") for c in SCHOOL_STATUS.items),
+    *((f"edu_{c.code}", f"不在校，文化程度：{c.zh}", f"Not in school, education: {c.en}") for c in EDUCATION.items),
+], "forms: EDUCATION and SCHOOL_STATUS with a prefix (domain.md §3.3: only one of the two is filled)")
+
+# The household's situation (issue 18): 是/否 questions about the household as one "tick what applies".
+HOUSEHOLD_FLAGS = _cl("household_flags", "本户情况（有则勾选）", "The household (tick what applies)", [
+    ("military_family", "军烈属", "Military or martyr family"),
+    ("relocated", "易地扶贫搬迁户", "Relocated under poverty relocation"),
+    ("no_labour", "整户无劳动能力兜底保障户", "Whole household without labour capacity (social-protection case)"),
+    ("no_mandarin", "有家庭成员不会讲普通话", "A member does not speak Mandarin"),
+    ("none", NONE_OF_THE_ABOVE.zh, NONE_OF_THE_ABOVE.en),
+], "forms: household 是/否 facts of domain.md §3.1–3.3 as one multi-select")
+
 ALL: dict[str, CodeList] = {cl.name: cl for cl in [
     YES_NO, SEX, ID_TYPE, HOUSEHOLD_TYPE, CATEGORY, RELATION, EDUCATION, SCHOOL_STATUS,
     DROPOUT_REASON, LABOUR_SKILL, HEALTH, POLITICAL, ETHNICITY, DISABILITY_TYPE, DISABILITY_GRADE,
     WORK_LOCATION, EMPLOYMENT_CHANNEL, DIBAO, TEKUN, PUBLIC_JOB_TYPE, HOUSE_GRADE, RISK, DISASTER,
     MEASURE, ELIMINATION_METHOD, EXCLUSION, SPENDING, UNINSURED_REASON, ALLEVIATED_CLASS,
-    GUARANTEE_STATUS,
+    GUARANTEE_STATUS, INSURANCE, WATER_PROBLEM, EXCLUSION_CHECK, EDUCATION_OR_SCHOOL, HOUSEHOLD_FLAGS,
 ]}
 
 

@@ -1,4 +1,4 @@
-"""`shoudi forms publish|list|open|closing|close|encrypt|unlock|lock|key-status`."""
+"""`shoudi forms build|publish|list|open|closing|close|encrypt|unlock|lock|key-status`."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,6 +29,27 @@ def pick_project(session, project_id: int | None) -> Project:  # noqa: ANN001
 @click.group()
 def forms() -> None:
     """Publish and manage forms."""
+
+
+@forms.command("build")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory to write <id>.xlsx, <id>.xml and <id>-media/.")
+@click.option("--policy", "policy_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Policy file (TOML/JSON); default: the bundled demo policy.")
+@click.argument("form_ids", nargs=-1)
+def forms_build(out_dir: Path, policy_file: Path | None, form_ids: tuple[str, ...]) -> None:
+    """Build the shipped forms (all, or FORM_IDS) without the server: the same as `python -m forms`."""
+    from forms import FORM_IDS, FormsError, cli_build
+    unknown = [f for f in form_ids if f not in FORM_IDS]
+    if unknown:
+        raise click.ClickException(f"未知表单 / unknown form id(s): {', '.join(unknown)}; "
+                                   f"known: {', '.join(FORM_IDS)}")
+    try:
+        written = cli_build(out_dir, policy=policy_file, form_ids=list(form_ids) or None)
+    except FormsError as exc:
+        raise click.ClickException(f"表单生成失败 / building the forms failed: {exc}") from None
+    for path in written:
+        click.echo(str(path))
 
 
 @forms.command("publish")

@@ -15,7 +15,6 @@ from xml.sax.saxutils import quoteattr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from server.models import Region
 
 from .models import Household, HouseholdVersion
 from .scope import region_condition
@@ -84,16 +83,16 @@ def list_hash(session: Session, role: str, region_codes: list[str]) -> str:
 
 
 def entity_rows(session: Session, role: str, region_codes: list[str]) -> Iterator[tuple[str, str, int, dict]]:
-    names = dict(session.execute(select(Region.code, Region.name).where(
-        region_condition(Region.code, role, region_codes), Region.level == "village")).all())
+    from forms.entities import picker_label
+
     rows = session.execute(
         select(Household.entity_id, Household.head_name, Household.region_code, Household.entity_version,
                HouseholdVersion.record)
         .join(HouseholdVersion, HouseholdVersion.id == Household.current_version_id)
         .where(*_scope(role, region_codes)).order_by(Household.id).execution_options(yield_per=500))
     for entity_id, head_name, region_code, version, record in rows:
-        label = f"{names.get(region_code, region_code)}-{head_name}"
-        yield entity_id, label, version, entity_properties(record)
+        properties = entity_properties(record)
+        yield entity_id, picker_label(head_name, properties), version, properties
 
 
 def households_csv(session: Session, role: str, region_codes: list[str]) -> bytes:

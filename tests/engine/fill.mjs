@@ -8,8 +8,11 @@
 //                {"op": "add", "ref": "/f/member"},                // append one repeat instance
 //                {"op": "file", "ref": "/f/photo", "name": "a.jpg"}, // attach a file to an upload node
 //                {"op": "read", "ref": "/f/total"} ] }             // snapshot value + violation now
+//   A set/file step with "ifRelevant": true is skipped when its node is not relevant at that
+//   moment; with "tree": true the output also has the whole node tree (bench/forms/bench_taps.py).
 // Output: { "loaded": true, "reads": [...], "values": {ref: value}, "violations": [...],
-//           "status": "ready"|"pending", "instance": "<xml>", "files": [names] }
+//           "status": "ready"|"pending", "instance": "<xml>", "files": [names],
+//           "log": [{ref, before, after, skipped}] for set/file steps, "tree": {...} when asked }
 // Run with: node --conditions=browser fill.mjs < input.json
 import { JSDOM } from 'jsdom';
 
@@ -74,6 +77,18 @@ const snapshot = (node) => {
     required: state.required, violation: violationOf(node) };
 };
 
+const tree = (node) => {
+  const state = node.currentState;
+  let appearances = [];
+  try { appearances = node.appearances ? [...node.appearances] : []; } catch { appearances = []; }
+  const out = { ref: state.reference, type: node.nodeType, relevant: state.relevant,
+    required: state.required, readonly: state.readonly, appearances,
+    label: state.label?.asString ?? null, hint: state.hint?.asString ?? null };
+  if (Array.isArray(state.children)) out.children = state.children.map(tree);
+  else out.value = snapshot(node).value;
+  return out;
+};
+
 const main = async () => {
   const input = JSON.parse(await readStdin());
   const media = input.media ?? {};
@@ -91,8 +106,17 @@ const main = async () => {
   }
   const { root } = result.createInstance();
   const reads = [];
+  const log = [];
   for (const step of input.steps ?? []) {
     const node = find(root, step.ref);
+    if ((step.op === 'set' || step.op === 'file')) {
+      const before = snapshot(node).value;
+      if (step.ifRelevant && !node.currentState.relevant) {
+        log.push({ ref: step.ref, before, after: before, skipped: true });
+        continue;
+      }
+      log.push({ ref: step.ref, before, after: null, skipped: false });
+    }
     if (step.op === 'set') {
       if (node.nodeType === 'select') {
         const values = step.value === '' || step.value === null ? [] : String(step.value).split(' ');
@@ -109,6 +133,7 @@ const main = async () => {
     } else {
       throw new Error(`unknown op ${step.op}`);
     }
+    if (step.op === 'set' || step.op === 'file') log[log.length - 1].after = snapshot(node).value;
   }
   const values = {};
   const violations = [];
@@ -127,7 +152,8 @@ const main = async () => {
   process.stdout.write(JSON.stringify({
     loaded: true, status: payload.status, reads, values, violations,
     payloadViolations: (payload.violations ?? []).map((v) => ({ ref: v.reference, condition: v.violation?.condition })),
-    instance: await instanceFile.text(), files,
+    instance: await instanceFile.text(), files, log,
+    tree: input.tree ? tree(root) : undefined,
   }));
 };
 

@@ -26,9 +26,46 @@ def location_steps(village: str = "150121100201") -> list[dict]:
     ]
 
 
+_INSURANCE = {"resident_medical_insurance": "resident_medical", "employee_medical_insurance": "employee_medical",
+              "serious_illness_insurance": "serious_illness", "commercial_insurance": "commercial",
+              "medical_assistance": "medical_assistance", "resident_pension": "resident_pension",
+              "employee_pension": "employee_pension"}
+_RENAMED = {"labour_skill": "labour_entered", "work_months": "work_months_entered",
+            "public_job_months": "public_job_entered", "works_abroad": "abroad_entered"}
+_MEMBER_1_FROM_HEAD = ("name", "relation", "id_type", "id_number")
+
+
+def member_answers(i: int, answers: dict) -> dict:
+    """A member's facts (named as the national columns) as the questions the form asks: member 1
+    is the head (name and ID from the head's answers), other members' identity in *_entered,
+    文化程度/在校生状况 as one question, the seven insurance 是/否 as one multi-select, 普通话 and
+    易地搬迁 asked for the household."""
+    out: dict = {}
+    insured = []
+    for key, value in answers.items():
+        if key in _MEMBER_1_FROM_HEAD:
+            if i > 1:
+                out[f"{key}_entered"] = value
+        elif key in _INSURANCE:
+            if value == "yes":
+                insured.append(_INSURANCE[key])
+        elif key in ("in_school", "speaks_mandarin", "relocated"):
+            continue
+        elif key == "education":
+            out["education_or_school"] = f"edu_{value}"
+        elif key == "school_status":
+            out["education_or_school"] = f"school_{value}"
+        else:
+            out[_RENAMED.get(key, key)] = value
+    if any(k in answers for k in _INSURANCE):
+        out["insurance"] = " ".join(insured) or "none"
+    return out
+
+
 def member_steps(i: int, **answers) -> list[dict]:
     steps = [{"op": "add", "ref": M}] if i > 1 else []
-    return steps + [{"op": "set", "ref": f"{M}[{i}]/{k}", "value": v} for k, v in answers.items()]
+    return steps + [{"op": "set", "ref": f"{M}[{i}]/{k}", "value": v, "ifRelevant": True}
+                    for k, v in member_answers(i, answers).items()]
 
 
 ADULT = dict(ethnicity="01", political="masses", speaks_mandarin="yes",
@@ -54,10 +91,7 @@ def household_steps() -> list[dict]:
         {"op": "set", "ref": f"{R}/head/head_id_number", "value": HEAD_ID},
         {"op": "set", "ref": f"{R}/head/phone", "value": "13904711234"},
         {"op": "set", "ref": f"{R}/head/household_type", "value": "alleviated"},
-        {"op": "set", "ref": f"{R}/head/military_family", "value": "no"},
-        
-        {"op": "set", "ref": f"{R}/head/relocated_settlement", "value": "no"},
-        {"op": "set", "ref": f"{R}/head/whole_household_no_labour", "value": "no"},
+        {"op": "set", "ref": f"{R}/head/household_flags", "value": "none"},
     ]
     steps += member_steps(1, name="王建国", relation="head", id_type="resident_id", id_number=HEAD_ID,
                           in_school="no", education="junior", health="healthy", labour_skill="ordinary",
@@ -74,7 +108,6 @@ def household_steps() -> list[dict]:
                           disability_type="physical", disability_grade="2", disability_cert_year="2015",
                           labour_skill="lost", work_months="0", public_job_months="0",
                           **{**ADULT, "dibao": "rural"})
-    steps.append({"op": "set", "ref": f"{R}/household_size/people_count", "value": "4"})
     base = f"{R}/income"
     from scoring import codes
     for component, items in codes.INCOME_ITEMS.items():
@@ -83,26 +116,16 @@ def household_steps() -> list[dict]:
             steps.append({"op": "set", "ref": f"{base}/income_{component}/{name}",
                           "value": str(INCOME.get(name, 0))})
     steps += [
-        {"op": "set", "ref": f"{base}/insurance_payouts", "value": "0"},
-        {"op": "set", "ref": f"{base}/previous_net", "value": "41000"},
+        {"op": "set", "ref": f"{base}/income_totals/insurance_payouts", "value": "0"},
+        {"op": "set", "ref": f"{base}/income_totals/previous_net", "value": "41000"},
         {"op": "set", "ref": f"{R}/spending/spending_medical", "value": "6500"},
         {"op": "file", "ref": f"{R}/spending/spending_medical_photo", "name": "receipt-1.jpg"},
-        {"op": "set", "ref": f"{R}/guarantees/school_dropout", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/medical_uninsured", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/housing_unsafe", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/house_grade", "value": "B"},
-        {"op": "set", "ref": f"{R}/guarantees/water_quality", "value": "yes"},
-        {"op": "set", "ref": f"{R}/guarantees/water_quantity", "value": "yes"},
-        {"op": "set", "ref": f"{R}/guarantees/water_convenience", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/water_reliability", "value": "yes"},
+        {"op": "set", "ref": f"{R}/guarantees/water_problems", "value": "convenience"},
         {"op": "set", "ref": f"{R}/risk/risks", "value": "illness natural_disaster other"},
         {"op": "set", "ref": f"{R}/risk/risk_disaster", "value": "drought"},
         {"op": "set", "ref": f"{R}/risk/risk_note", "value": "主要劳力受伤"},
     ]
-    from scoring import codes as c
-    for item in c.EXCLUSION:
-        steps.append({"op": "set", "ref": f"{R}/exclusions/excl_{item.code}",
-                      "value": "yes" if item.code == "vehicle" else "no"})
+    steps.append({"op": "set", "ref": f"{R}/exclusions/exclusions_present", "value": "vehicle"})
     steps += [
         {"op": "set", "ref": f"{R}/land/land_cultivated", "value": "12.5"},
         {"op": "set", "ref": f"{R}/land/road_distance_km", "value": "0.8"},

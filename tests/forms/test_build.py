@@ -123,3 +123,17 @@ def test_python_m_forms_entry_point(tmp_path, capsys):
     assert (tmp_path / "authorization.xml").is_file()
     assert main(["--out", str(tmp_path), "--policy", str(tmp_path / "missing.toml")]) == 1
     assert "cannot read policy file" in capsys.readouterr().err
+
+
+def test_shoudi_forms_build_writes_the_forms(tmp_path, policy):
+    """`shoudi forms build --out DIR` (named in the README) builds like `python -m forms`."""
+    from click.testing import CliRunner
+
+    from server.cli_forms import forms as forms_group
+    result = CliRunner().invoke(forms_group, ["build", "--out", str(tmp_path), "authorization"])
+    assert result.exit_code == 0, result.output
+    built = forms.build_form("authorization", forms.load_policy_file(forms.build.DEMO_POLICY))
+    assert (tmp_path / "authorization.xml").read_bytes() == built.xml_bytes
+    assert (tmp_path / "authorization-media" / "regions.csv").is_file()
+    bad = CliRunner().invoke(forms_group, ["build", "--out", str(tmp_path), "no_such_form"])
+    assert bad.exit_code != 0 and "no_such_form" in bad.output

@@ -37,9 +37,10 @@ def test_household_fills_in_collect_order_without_refusal(survey):
 
 def test_collect_computes_income_and_derived_member_values(survey):
     v = survey["values"]
-    assert float(v[f"{R}/income/net_income"]) == NET
-    assert float(v[f"{R}/income/per_capita_net"]) == PER_CAPITA
+    assert float(v[f"{R}/income/income_totals/net_income"]) == NET
+    assert float(v[f"{R}/income/income_totals/per_capita_net"]) == PER_CAPITA
     assert (v[f"{M}[2]/sex"], v[f"{M}[2]/birth_date"]) == ("female", "1970-08-20")
+    assert (v[f"{M}[1]/name"], v[f"{M}[1]/relation"], v[f"{R}/head/people_count"]) == ("王建国", "head", "4")
     assert int(v[f"{M}[4]/age"]) >= 84
 
 
@@ -54,16 +55,17 @@ def test_collect_instance_parses_into_the_record(survey):
     assert set(parsed.attachments) == {"authorization.jpg", "receipt-1.jpg", "signature.png"}
 
 
-def test_collect_refuses_wrong_check_digit_and_wrong_household_size(javarosa, built):
+def test_collect_refuses_wrong_check_digit_and_a_second_head(javarosa, built):
     b = built["household_survey"]
     wrong = HEAD_ID[:17] + ("0" if HEAD_ID[17] != "0" else "1")
     answers = [(r, wrong if r.endswith("head/head_id_number") else v) for r, v in _answers(household_steps())]
-    answers = [(r, "5" if r.endswith("household_size/people_count") else v) for r, v in answers]
+    answers = [(r, "head" if r == f"{M}[2]/relation_entered" else v) for r, v in answers]
     out = javarosa.run(b.xml_bytes, answers, b.media)
     refused = {v["ref"]: v["condition"] for v in out["violations"]}
     assert refused[f"{R}/head/head_id_number"] == "constraint"
-    assert refused[f"{R}/household_size/people_count"] == "constraint"
-    assert f"{M}[1]/id_number" in refused          # the head's own number no longer matches
+    assert refused[f"{M}[2]/relation_entered"] == "constraint"
+    message = next(v["message"] for v in out["violations"] if v["ref"] == f"{R}/head/head_id_number")
+    assert "校验位" in message, message
 
 
 def test_collect_prefills_follow_up_from_the_entity_list(javarosa, built, survey):
@@ -80,7 +82,7 @@ def test_collect_prefills_follow_up_from_the_entity_list(javarosa, built, survey
     v = out["values"]
     assert v[f"{R}/head/people_count"] == "4"
     assert float(v[f"{R}/income/income_wage/wage_public_job"]) == 6000
-    assert float(v[f"{R}/income/per_capita_net"]) == (NET - 12000) / 4
+    assert float(v[f"{R}/income/income_totals/per_capita_net"]) == (NET - 12000) / 4
     parsed = forms.parse_submission(out["instance"].encode("utf-8"))
     assert parsed.entity["update"] and parsed.entity["base_version"] == "3"
     assert parsed.record["entity_id"] == registered["id"]

@@ -22,9 +22,9 @@ def built(policy):
 @pytest.fixture(scope="module")
 def survey_run(engine, built):
     b = built["household_survey"]
-    steps = household_steps() + [{"op": "read", "ref": f"{R}/income/per_capita_net"},
-                                 {"op": "read", "ref": f"{R}/income/net_income"},
-                                 {"op": "read", "ref": f"{R}/income/below_floor"},
+    steps = household_steps() + [{"op": "read", "ref": f"{R}/income/income_totals/per_capita_net"},
+                                 {"op": "read", "ref": f"{R}/income/income_totals/net_income"},
+                                 {"op": "read", "ref": f"{R}/income/income_totals/below_floor"},
                                  {"op": "read", "ref": f"{M}[3]/age"},
                                  {"op": "read", "ref": f"{M}[3]/sex"},
                                  {"op": "read", "ref": f"{M}[3]/birth_date"}]
@@ -51,10 +51,10 @@ def test_realistic_household_is_complete_and_valid(survey_run):
 
 
 def test_engine_computes_per_capita_income_and_compares_with_floor(survey_run):
-    assert float(_read(survey_run, f"{R}/income/net_income")["value"]) == NET
-    assert float(_read(survey_run, f"{R}/income/per_capita_net")["value"]) == PER_CAPITA
+    assert float(_read(survey_run, f"{R}/income/income_totals/net_income")["value"]) == NET
+    assert float(_read(survey_run, f"{R}/income/income_totals/per_capita_net")["value"]) == PER_CAPITA
     # 9500 ≥ floor 8000: the below-floor warning stays hidden
-    assert _read(survey_run, f"{R}/income/below_floor")["relevant"] is False
+    assert _read(survey_run, f"{R}/income/income_totals/below_floor")["relevant"] is False
 
 
 def test_birth_date_sex_and_age_are_derived_from_the_id(survey_run):
@@ -128,30 +128,63 @@ def test_on_phone_checks(engine, built):
     child = resident_id("150121", "20230601", "021")  # about 3 years old
     steps = location_steps() + [
         {"op": "set", "ref": f"{R}/head/phone", "value": "1390471123"},           # 10 digits
-        {"op": "set", "ref": f"{R}/household_size/people_count", "value": "3"},   # but 1 member
         {"op": "set", "ref": f"{R}/income/income_wage/wage_picking", "value": "-5"},
-        *member_steps(1, name="王小宝", relation="head", id_type="resident_id", id_number=child,
-                      in_school="no", labour_skill="ordinary", health="healthy chronic"),
+        *member_steps(1, health="healthy chronic"),
+        *member_steps(2, name="王小宝", relation="head", id_type="resident_id", id_number=child,
+                      in_school="no", education="primary"),
+        {"op": "read", "ref": f"{M}[2]/labour_entered"}, {"op": "read", "ref": f"{M}[2]/labour_skill"},
     ]
-    got = _violations(engine.run(b.xml_bytes, steps, b.media))
+    out = engine.run(b.xml_bytes, steps, b.media)
+    got = _violations(out)
     assert got[f"{R}/head/phone"] == "constraint"
-    assert got[f"{R}/household_size/people_count"] == "constraint"
     assert got[f"{R}/income/income_wage/wage_picking"] == "constraint"
-    assert got[f"{M}[1]/in_school"] == "constraint"          # under 6 must give school status
-    assert got[f"{M}[1]/labour_skill"] == "constraint"       # under 16 has no labour
-    assert got[f"{M}[1]/health"] == "constraint"             # healthy + chronic
-    assert got[f"{M}[1]/id_number"] == "constraint"          # head's number ≠ head_id_number (empty)
+    assert got[f"{M}[1]/health"] == "constraint"                      # healthy + chronic
+    assert got[f"{M}[2]/relation_entered"] == "constraint"            # the head is member 1
+    assert got[f"{M}[2]/education_or_school"] == "constraint"         # under 6 must be pre-school
+    # under 16 the labour ability is not asked: the record says 无劳动力
+    assert out["reads"][0]["relevant"] is False and out["reads"][1]["value"] == "none"
+
+
+def test_member_1_is_the_head_and_the_household_size_is_counted(engine, built):
+    b = built["household_survey"]
+    steps = [{"op": "set", "ref": f"{R}/head/head_name", "value": "王建国"},
+             {"op": "set", "ref": f"{R}/head/head_id_number", "value": HEAD_ID[:17] + HEAD_ID[17].lower()},
+             *member_steps(2, name="李秀兰", relation="spouse", id_type="resident_id", id_number=WIFE_ID),
+             *member_steps(3, name="王小明", relation="son", id_type="resident_id", id_number=SON_ID,
+                           coresident="no"),
+             *({"op": "read", "ref": f"{M}[1]/{k}"} for k in ("name", "relation", "id_number", "name_entered")),
+             {"op": "read", "ref": f"{R}/head/people_count"}, {"op": "read", "ref": f"{M}[2]/relation"}]
+    reads = engine.run(b.xml_bytes, steps, b.media)["reads"]
+    assert [r["value"] for r in reads[:3]] == ["王建国", "head", HEAD_ID]   # a typed lowercase x is stored as X
+    assert reads[3]["relevant"] is False                                    # not asked again
+    assert reads[4]["value"] == "2" and reads[5]["value"] == "spouse"
+
+
+def test_id_note_names_the_rule_that_failed(engine, built):
+    b = built["household_survey"]
+    ref = f"{R}/head/head_id_number"
+    cases = [HEAD_ID[:17], HEAD_ID[:6] + "19681345" + HEAD_ID[14:], HEAD_ID[:17] + ("0" if HEAD_ID[17] != "0" else "1")]
+    steps = [s for value in cases for s in ({"op": "set", "ref": ref, "value": value}, {"op": "read", "ref": ref},
+                                            {"op": "read", "ref": f"{R}/head/head_id_problem"},
+                                            {"op": "read", "ref": f"{R}/head/head_id_problem_note"})]
+    reads = engine.run(b.xml_bytes, steps, b.media)["reads"]
+    for i, word in enumerate(("位数", "出生日期", "校验位")):
+        field, problem, shown = reads[3 * i: 3 * i + 3]
+        assert field["violation"]["condition"] == "constraint" and "位数 / 出生日期 / 校验位" in field["violation"]["message"]
+        assert word in problem["value"] and shown["relevant"] is True, (word, problem)
 
 
 def test_education_or_school_status_exactly_one(engine, built):
     b = built["household_survey"]
-    steps = member_steps(1, id_type="resident_id", id_number=SON_ID, in_school="yes") + [
-        {"op": "read", "ref": f"{M}[1]/education"}, {"op": "read", "ref": f"{M}[1]/school_status"},
-        {"op": "set", "ref": f"{M}[1]/in_school", "value": "no"},
-        {"op": "read", "ref": f"{M}[1]/education"}, {"op": "read", "ref": f"{M}[1]/school_status"},
-        {"op": "read", "ref": f"{M}[1]/dropout_reason"}]
+    steps = member_steps(2, id_type="resident_id", id_number=SON_ID, school_status="grade8") + [
+        {"op": "read", "ref": f"{M}[2]/education"}, {"op": "read", "ref": f"{M}[2]/school_status"},
+        {"op": "read", "ref": f"{M}[2]/dropout_reason"},
+        *member_steps(2, education="primary"),
+        {"op": "read", "ref": f"{M}[2]/education"}, {"op": "read", "ref": f"{M}[2]/school_status"},
+        {"op": "read", "ref": f"{M}[2]/dropout_reason"}]
     reads = engine.run(b.xml_bytes, steps, b.media)["reads"]
-    assert [r["relevant"] for r in reads] == [False, True, True, False, True]  # 14 and out of school
+    assert [r["value"] for r in reads[:2]] == ["", "grade8"] and reads[2]["relevant"] is False
+    assert [r["value"] for r in reads[3:5]] == ["primary", ""] and reads[5]["relevant"] is True  # 14, out of school
 
 
 def test_follow_up_prefills_from_the_entity_and_updates_it(engine, built, survey_run):
@@ -163,7 +196,7 @@ def test_follow_up_prefills_from_the_entity_and_updates_it(engine, built, survey
     steps = location_steps() + [
         {"op": "set", "ref": f"{R}/location/household", "value": ent["id"]},
         {"op": "read", "ref": wage}, {"op": "read", "ref": f"{R}/head/people_count"},
-        {"op": "read", "ref": f"{R}/risk/risks"}, {"op": "read", "ref": f"{R}/income/per_capita_net"},
+        {"op": "read", "ref": f"{R}/risk/risks"}, {"op": "read", "ref": f"{R}/income/income_totals/per_capita_net"},
         {"op": "set", "ref": wage, "value": "12000"},                      # lost half the work
         {"op": "set", "ref": f"{R}/assistance_block/received_assistance", "value": "yes"},
         {"op": "set", "ref": f"{R}/assistance_block/assistance[1]/measure", "value": "public_job"},
@@ -171,8 +204,8 @@ def test_follow_up_prefills_from_the_entity_and_updates_it(engine, built, survey
         {"op": "set", "ref": f"{R}/assistance_block/assistance[1]/measure_amount", "value": "800"},
         {"op": "set", "ref": f"{R}/assistance_block/visit_note", "value": "务工收入减少"},
         {"op": "set", "ref": f"{R}/signoff/collector_name", "value": "刘文"},
-        {"op": "read", "ref": f"{R}/income/per_capita_net"},
-        {"op": "read", "ref": f"{R}/income/below_floor"},
+        {"op": "read", "ref": f"{R}/income/income_totals/per_capita_net"},
+        {"op": "read", "ref": f"{R}/income/income_totals/below_floor"},
     ]
     out = engine.run(b.xml_bytes, steps, {**b.media, forms.HOUSEHOLDS_CSV: households})
     reads = {(i, r["ref"]): r for i, r in enumerate(out["reads"])}
@@ -214,7 +247,7 @@ def test_elimination_check(engine, built):
     households = forms.households_csv([("7d1f1e1e-0000-4000-8000-000000000002", "王建国（东村）", 5, props)])
     steps = location_steps() + [
         {"op": "set", "ref": f"{R}/location/household", "value": "7d1f1e1e-0000-4000-8000-000000000002"},
-        {"op": "read", "ref": f"{R}/income/per_capita_net"},
+        {"op": "read", "ref": f"{R}/income/income_totals/per_capita_net"},
         *({"op": "set", "ref": f"{R}/elimination/elim_{k}", "value": "yes"}
           for k in ("measures_in_place", "guarantees_consolidated", "income_stable")),
         {"op": "set", "ref": f"{R}/elimination/elim_spending_resolved", "value": "no"},
@@ -293,18 +326,20 @@ def test_required_photo_of_signed_letter(engine, built):
     assert {v["ref"] for v in out["payloadViolations"]} == {f"{R}/signoff/authorization_photo"}
 
 
-def test_guarantee_answers_must_agree_with_the_members(engine, built):
+def test_guarantees_are_computed_from_the_members(engine, built):
     b = built["household_survey"]
     dropout = resident_id("150121", "20150301", "012")   # 11 years old
-    steps = member_steps(1, id_type="resident_id", id_number=dropout, in_school="no", education="primary",
+    g = f"{R}/guarantees"
+    steps = member_steps(2, id_type="resident_id", id_number=dropout, education="primary",
                          dropout_reason="economic", resident_medical_insurance="no",
                          employee_medical_insurance="no") + [
-        {"op": "set", "ref": f"{R}/guarantees/school_dropout", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/medical_uninsured", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/housing_unsafe", "value": "no"},
-        {"op": "set", "ref": f"{R}/guarantees/house_grade", "value": "D"},
+        {"op": "set", "ref": f"{g}/water_problems", "value": "none"},
+        *({"op": "read", "ref": f"{g}/{k}"} for k in ("school_dropout", "school_dropout_reason", "medical_uninsured",
+                                                       "house_grade", "housing_unsafe", "water_unsafe")),
+        {"op": "set", "ref": f"{g}/water_problems", "value": "housing quality"},
+        *({"op": "read", "ref": f"{g}/{k}"} for k in ("house_grade", "housing_unsafe", "water_unsafe")),
     ]
-    got = _violations(engine.run(b.xml_bytes, steps, b.media))
-    assert got[f"{R}/guarantees/school_dropout"] == "constraint"
-    assert got[f"{R}/guarantees/medical_uninsured"] == "constraint"
-    assert got[f"{R}/guarantees/house_grade"] == "constraint"
+    reads = engine.run(b.xml_bytes, steps, b.media)["reads"]
+    assert [r["value"] for r in reads[:3]] == ["yes", "economic", "yes"]
+    assert reads[3]["relevant"] is False and reads[4]["value"] == "no" and reads[5]["value"] == "no"
+    assert reads[6]["relevant"] is True and reads[7]["value"] == "yes" and reads[8]["value"] == "yes"

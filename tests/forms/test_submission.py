@@ -260,3 +260,14 @@ def test_fifth_edition_name_characters_are_accepted_and_ignored():
     not well-formed; the element is unknown to the form, so it is ignored."""
     xml = SELF_DECLARATION.replace("<head>", '<head \u01c9="1"><\u01c9a>x</\u01c9a>')
     assert parse_submission(xml).record["head_name"] == "赵六"
+
+
+def test_lowercase_x_in_an_id_number_is_stored_as_capital_x():
+    """Phone keyboards type x: the forms accept it and the record stores X (head, member, proxy)."""
+    xml = ("<data id='authorization' version='1'><location><village>150121100201</village></location>"
+           "<head><head_name>张桂英</head_name><head_id_number>11010519491231002x</head_id_number></head>"
+           "<proxy><proxy_id_number>11010519491231002x</proxy_id_number></proxy>"
+           "<meta><instanceID>uuid:1</instanceID></meta></data>")
+    rec = forms.parse_submission(xml.encode()).record
+    assert rec["head_id_number"] == "11010519491231002X"
+    assert rec["authorization"]["proxy_id_number"] == "11010519491231002X"

@@ -24,6 +24,8 @@ ID_FORM = """
 | | calculate | birth | | | | {birth} |
 | | calculate | sex | | | | {sex} |
 | | calculate | age | | | | {age} |
+| | text | raw | Raw | | | |
+| | calculate | problem | | | | {problem} |
 | settings |
 | | form_id | version |
 | | id_probe | 1 |
@@ -32,9 +34,10 @@ ID_FORM = """
 
 def _id_form() -> bytes:
     from pyxform.xls2xform import convert
-    from forms.xpath import age_on, id_birth_date, id_sex
-    md = ID_FORM.format(valid=id_valid(".").replace("|", "\\|"), birth=id_birth_date("${idn}"),
-                        sex=id_sex("${idn}"), age=age_on("${birth}"))
+    from forms.xpath import age_on, id_birth_date, id_problem, id_sex
+    md = ID_FORM.format(valid=id_valid(".").replace("|", "\\|"), birth=id_birth_date("${idn}").replace("|", "\\|"),
+                        sex=id_sex("${idn}"), age=age_on("${birth}"),
+                        problem=id_problem("${raw}", "zh").replace("|", "\\|"))
     return convert(md, file_type=".md").xform.encode()
 
 
@@ -62,3 +65,18 @@ def test_id_expressions_in_javarosa(javarosa):
     good = javarosa.run(xml, [("/data/idn", "44052419800101001" + id_check_digit("44052419800101001"))])
     assert good["violations"] == []
     assert (good["values"]["/data/birth"], good["values"]["/data/sex"]) == ("1980-01-01", "male")
+
+
+# A number of each kind of mistake, the word the cadre is told, and a lowercase x accepted.
+_PROBLEMS = [("11010519491231002", "位数"), ("110105194913310021", "出生日期"),
+             ("110105194912310021", "校验位"), ("11010519491231002x", "")]
+
+
+@pytest.mark.engine
+def test_id_problem_names_the_rule_in_both_engines(engine, javarosa):
+    xml = _id_form()
+    for raw, word in _PROBLEMS:
+        web = engine.run(xml, [{"op": "set", "ref": "/data/raw", "value": raw}])["values"]["/data/problem"]
+        jr = javarosa.run(xml, [("/data/raw", raw)])["values"]["/data/problem"]
+        assert (word in web and word in jr) if word else (web == jr == ""), (raw, web, jr)
+    assert engine.run(xml, [{"op": "set", "ref": "/data/idn", "value": "11010519491231002x"}])["violations"] == []

@@ -79,7 +79,7 @@ def test_csv_holds_only_the_collectors_villages(client, setup):
     assert rows[0] == ["name", "label", "__version", *ENTITY_PROPERTIES]
     assert [r[0] for r in rows[1:]] == [setup["mine"].entity_id]
     row = dict(zip(rows[0], rows[1]))
-    assert row["label"] == "甲村-王大山" and row["__version"] == "1"
+    assert row["label"] == "王大山（3人，上次走访 2026-01-10）" and row["__version"] == "1"  # head, size, last visit
     assert row["wage_migrant_work"] == "6000" and row["school_dropout"] == "no" and row["risks"] == "illness"
     other = _get_csv(client, _base(setup, "collector_other") + "/forms/followup_visit/attachments/households.csv")
     assert [r[0] for r in csv.reader(io.StringIO(other.data.decode()))][1:] == [setup["theirs"].entity_id]
