@@ -59,4 +59,5 @@ def test_foreign_submissions_are_exported(collect, world, db_session, cli_runner
     with zipfile.ZipFile(out) as z:
         text = z.read("visit.csv").decode("utf-8-sig")
         assert all(iid in text for iid in IIDS) and "张三" in text
-        assert "media/photo.jpg" in z.namelist()
+        photos = [n for n in z.namelist() if n.startswith("media/") and n.endswith("/photo.jpg")]
+        assert len(photos) == len(IIDS)          # media/<instance>/photo.jpg: one per submission, none dropped

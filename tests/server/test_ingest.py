@@ -122,13 +122,13 @@ def test_parse_step_uses_forms_parse_submission(app, collect, world, db_session)
     from server.ingest_steps import parse_instance
     from server.publishing import publish
     from server.storage import get_blobs
-    from tests.server.helpers import form_xml
+    from tests.server.helpers import form_xml, shipped_structure
     app.config["PROCESS_INLINE"] = False
     iid = _submit(collect, world)
     assert process_version(app, _version(db_session, iid).id, steps=[parse_instance]) == "not_applicable"
     v = _version(db_session, iid)
     assert v.processing_error is None and v.processing_log[-1]["status"] == "not_applicable"
-    publish(db_session, get_blobs(app), world.project, form_xml(form_id="household_survey"))
+    publish(db_session, get_blobs(app), world.project, shipped_structure(form_xml(form_id="household_survey")))
     db_session.commit()
     hh = "uuid:bbbbbbbb-1111-4111-8111-111111111111"
     r = collect.post(f"/v1/projects/{world.project.id}/submission",

@@ -34,6 +34,7 @@ from server.accounts import create_project, issue_token
 from server.ingest import process_pending
 from server.models import SubmissionVersion, utcnow
 from server.publishing import publish
+from tests.server.helpers import shipped_structure
 from server.register.models import AuditEntry, Household
 from server.storage import get_blobs
 from tests.server.helpers import JPEG, OR
@@ -96,7 +97,7 @@ class Setup:
     def __init__(self, app, db_session, world, cli_runner):  # noqa: ANN001
         self.app, self.db, self.world, self.cli = app, db_session, world, cli_runner
         self.project = create_project(db_session, "土左旗", "150121000000")
-        publish(db_session, get_blobs(app), self.project, FORM)
+        publish(db_session, get_blobs(app), self.project, shipped_structure(FORM))
         self.token = issue_token(db_session, world.users["collector"], self.project).token
         db_session.commit()
         self.client = app.test_client()
@@ -305,8 +306,10 @@ def test_export_decrypts_while_unlocked_only(s, tmp_path):
     r = s.cli(*args)
     assert r.exit_code == 0, r.output
     with zipfile.ZipFile(out) as z:
-        assert z.read("media/authorization.jpg") == JPEG
+        from exports.central_csv import media_folder
+        assert z.read(f"{media_folder(IID, set())}/authorization.jpg") == JPEG   # media/<instance>/<name>
         assert not [n for n in z.namelist() if n.startswith("encrypted/")]
         rows = list(csvmod.DictReader(io.StringIO(z.read("household_survey.csv").decode("utf-8-sig"))))
         assert rows[0]["KEY"] == IID and rows[0]["Status"] == ""
-        assert rows[0]["signoff-authorization_photo"] == "authorization.jpg"   # read from the decrypted instance
+        # read from the decrypted instance; the cell points at the file in the bundle
+        assert rows[0]["signoff-authorization_photo"] == f"{media_folder(IID, set())}/authorization.jpg"
