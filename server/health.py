@@ -15,5 +15,5 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     get_session().execute(text("SELECT 1"))
-    writable = os.access(get_blobs().root, os.W_OK)
+    writable = get_blobs().writable()
     return jsonify({"database": "ok", "storage": "ok" if writable else "read-only"}), (200 if writable else 503)
