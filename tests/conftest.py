@@ -211,6 +211,8 @@ def cli_runner(app):
         cli.add_command(command)
     env = {"SHOUDI_DATA_DIR": app.config["DATA_DIR"], "SHOUDI_DATABASE_URL": app.config["DATABASE_URL"],
            "SHOUDI_SECRET_KEY": app.config["SECRET_KEY"], "SHOUDI_FSYNC": "0", "SHOUDI_LOG_LEVEL": "WARNING"}
+    env.update({f"SHOUDI_{name}": app.config[name] for name in ("BLOB_STORE", "S3_ENDPOINT", "S3_REGION")
+                if app.config.get(name)})
     runner = CliRunner(env=env)
 
     def invoke(*args: str, **kwargs):  # noqa: ANN202
