@@ -37,6 +37,7 @@ CLI_COMMANDS = (
     "server.register.cli:overdue_command",
     "server.exporting:export_group",
     "server.policies:policies_group",
+    "server.cli_blobs:blobs_group",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).

@@ -42,6 +42,14 @@ class StoredBlob:
     size: int
 
 
+class BlobMismatch(ValueError):
+    """Content that was to be stored under one sha256 hashes to another."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        super().__init__(f"content of blob {expected} hashes to {actual}")
+        self.expected, self.actual = expected, actual
+
+
 class BlobStoreBase:
     """What every blob store offers. Keys are sha256 hex digests of the content."""
 
@@ -50,7 +58,9 @@ class BlobStoreBase:
     def put_bytes(self, data: bytes, *, md5: bool = True) -> StoredBlob:
         raise NotImplementedError
 
-    def put_stream(self, stream: BinaryIO, *, md5: bool = True) -> StoredBlob:
+    def put_stream(self, stream: BinaryIO, *, md5: bool = True, expect: str | None = None) -> StoredBlob:
+        """Store what `stream` yields. With `expect` (a sha256), content hashing otherwise is refused
+        (BlobMismatch) and nothing is stored: copies between stores never store bytes under a wrong key."""
         raise NotImplementedError
 
     def open(self, sha256: str) -> BinaryIO:
@@ -62,6 +72,10 @@ class BlobStoreBase:
             return f.read()
 
     def exists(self, sha256: str) -> bool:
+        raise NotImplementedError
+
+    def size(self, sha256: str) -> int | None:
+        """Stored size of a blob, None when absent."""
         raise NotImplementedError
 
     def iter_blobs(self) -> Iterator[tuple[str, int]]:
@@ -123,6 +137,12 @@ class BlobStore(BlobStoreBase):
     def writable(self) -> bool:
         return os.access(self._root_str, os.W_OK)
 
+    def size(self, sha256: str) -> int | None:
+        try:
+            return os.stat(self.path(sha256)).st_size
+        except FileNotFoundError:
+            return None
+
     def iter_blobs(self) -> Iterator[tuple[str, int]]:
         for prefix in FAN_OUT:
             with os.scandir(f"{self._root_str}/{prefix}") as entries:
@@ -157,7 +177,7 @@ class BlobStore(BlobStoreBase):
         self._publish(tmp, directory, final)
         return blob
 
-    def put_stream(self, stream: BinaryIO, *, md5: bool = True) -> StoredBlob:
+    def put_stream(self, stream: BinaryIO, *, md5: bool = True, expect: str | None = None) -> StoredBlob:
         """Store what `stream` yields; with md5=False the returned `md5` is None (not computed)."""
         sha, md5_hash, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False) if md5 else None, 0
         fd, tmp = self._temp()
@@ -178,6 +198,9 @@ class BlobStore(BlobStoreBase):
             raise
         os.close(fd)
         digest = sha.hexdigest()
+        if expect is not None and digest != expect:
+            os.unlink(tmp)
+            raise BlobMismatch(expect, digest)
         directory, final = self._location(digest)
         if self._stored(digest, final, directory):
             os.unlink(tmp)
@@ -291,7 +314,7 @@ class S3BlobStore(BlobStoreBase):
         obstore.put(self.store, self.key(sha), data)
         return StoredBlob(sha, hashlib.md5(data, usedforsecurity=False).hexdigest() if md5 else None, len(data))
 
-    def put_stream(self, stream: BinaryIO, *, md5: bool = True) -> StoredBlob:
+    def put_stream(self, stream: BinaryIO, *, md5: bool = True, expect: str | None = None) -> StoredBlob:
         import obstore
 
         sha, md5_hash, size = hashlib.sha256(), hashlib.md5(usedforsecurity=False) if md5 else None, 0
@@ -303,6 +326,8 @@ class S3BlobStore(BlobStoreBase):
                 size += len(chunk)
                 spool.write(chunk)
             digest = sha.hexdigest()
+            if expect is not None and digest != expect:
+                raise BlobMismatch(expect, digest)
             if size <= self.SPOOL:
                 spool.seek(0)
                 obstore.put(self.store, self.key(digest), spool.read())

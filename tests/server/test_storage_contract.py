@@ -99,3 +99,13 @@ def test_empty_blob(store):
 def test_unknown_scheme_is_refused(tmp_path):
     with pytest.raises(ValueError, match="s3://"):
         open_store("ftp://x/y", data_dir=tmp_path)
+
+
+def test_expected_hash_is_checked_before_storing(store):
+    from server.storage import BlobMismatch
+
+    right = hashlib.sha256(b"right").hexdigest()
+    with pytest.raises(BlobMismatch):
+        store.put_stream(io.BytesIO(b"wrong"), expect=right)
+    assert list(store.iter_blobs()) == []
+    assert store.put_stream(io.BytesIO(b"right"), expect=right).sha256 == right
