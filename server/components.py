@@ -38,6 +38,8 @@ CLI_COMMANDS = (
     "server.exporting:export_group",
     "server.policies:policies_group",
     "server.cli_blobs:blobs_group",
+    "server.backup:backup_command",
+    "server.backup:restore_command",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).
