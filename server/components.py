@@ -10,6 +10,7 @@ MODEL_MODULES = (
     "server.jobs",
     "server.exporting",
     "server.policies",
+    "server.instance_secret",
 )
 
 # Flask blueprints, registered in this order.
