@@ -139,6 +139,17 @@ def test_two_nodes_one_killed_every_submission_once(app, db_session, world, s3_s
         assert sorted(keys) == sorted(acknowledged)
         media = [n for n in bundle.namelist() if n.startswith("media/")]
         assert sorted(hashlib.sha256(bundle.read(n)).hexdigest() for n in media) == sorted(sent)
+
+        # a token revoked through another process is refused at once by the surviving node, which has
+        # it in its express lane's memory (the lane's INSERT checks the token itself)
+        from server.models import AppToken
+        token_id = db_session.scalar(select(AppToken.id))
+        db_session.rollback()
+        shoudi(env, "tokens", "revoke", str(token_id), "--data-dir", str(tmp_path / "node-b"))
+        xml, files = instance(SUBMISSIONS), {}
+        refused = requests.post(urls[0], headers=OR, timeout=30,
+                                files=[("xml_submission_file", ("submission.xml", xml, "text/xml"))])
+        assert refused.status_code == 403, refused.text
     finally:
         for node in nodes:
             node.stop()
