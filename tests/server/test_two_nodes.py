@@ -26,7 +26,7 @@ from server.register.models import AuditEntry, Household, HouseholdVersion
 from server.storage import open_store
 from tests.server.household_submissions import instance, setup_project
 from tests.server.liveserver import LiveServer, shoudi
-from tests.server.register.world import world  # noqa: F401
+from tests.server.register.world import PASSWORD, world  # noqa: F401
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     os.environ.get("SHOUDI_TEST_DATABASE", "sqlite") != "postgresql",
@@ -139,6 +139,29 @@ def test_two_nodes_one_killed_every_submission_once(app, db_session, world, s3_s
         assert sorted(keys) == sorted(acknowledged)
         media = [n for n in bundle.namelist() if n.startswith("media/")]
         assert sorted(hashlib.sha256(bundle.read(n)).hexdigest() for n in media) == sorted(sent)
+
+        # node b comes back (same data dir, new port); a photo bundle asked of node a (API session opened
+        # there) runs as a job on whichever node's worker claims it — once — and downloads from node b
+        # with the same session: shared key and store
+        nodes[1] = LiveServer(env, tmp_path / "node-b", workers=1, threads=4).start()
+        api = [node.url + "/api/v1" for node in nodes]
+        login = requests.post(api[0] + "/session", json={"username": "county", "password": PASSWORD}, timeout=30)
+        bearer = {"Authorization": "Bearer " + login.json()["token"]}
+        batch = requests.post(api[0] + "/exports", headers=bearer, timeout=30,
+                              json={"kind": "photos", "spec": "all", "region_code": "150121000000"}).json()
+        deadline = time.monotonic() + 300
+        while (state := requests.get(f"{api[0]}/exports/{batch['id']}", headers=bearer, timeout=30).json())["state"] \
+                not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert state["state"] == "done" and state["households"] == SUBMISSIONS, state
+        download = requests.get(f"{api[1]}/exports/{batch['id']}/file", headers=bearer, timeout=60)
+        assert download.status_code == 200
+        photos = zipfile.ZipFile(io.BytesIO(download.content))
+        assert sorted(hashlib.sha256(photos.read(n)).hexdigest() for n in photos.namelist()
+                      if not n.endswith(".xlsx")) == sorted(sent)
+        from server.jobs import Job
+        db_session.rollback()
+        assert [j.attempts for j in db_session.scalars(select(Job))] == [1]
 
         # a token revoked through another process is refused at once by the surviving node, which has
         # it in its express lane's memory (the lane's INSERT checks the token itself)
