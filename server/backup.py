@@ -19,6 +19,7 @@ verified, those already there kept), then the database, only into an empty one.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import click
 from sqlalchemy import inspect, text
@@ -107,11 +109,18 @@ def _schema_revision(conn) -> str | None:  # noqa: ANN001
 
 # --- backup ----------------------------------------------------------------------------------------
 
-def _dump_sqlite(engine: Engine, target: Path) -> tuple[list[str], str | None]:
+def _write_refs(conn, refs: Path) -> None:  # noqa: ANN001
+    """The snapshot's referenced blobs, sorted, one per line (a province has millions: not in memory)."""
+    from server.blob_refs import referenced_blobs
+
+    with open(refs, "w") as out:
+        for sha in referenced_blobs(conn):
+            out.write(sha + "\n")
+
+
+def _dump_sqlite(engine: Engine, target: Path, refs: Path) -> str | None:
     """Online backup of the live database into `target`; the blobs listed come from that copy."""
     from sqlalchemy import create_engine
-
-    from server.blob_refs import referenced_blobs
 
     source = sqlite3.connect(_sqlite_path(str(engine.url)), timeout=60)
     try:
@@ -126,22 +135,22 @@ def _dump_sqlite(engine: Engine, target: Path) -> tuple[list[str], str | None]:
     copy = create_engine(f"sqlite:///{target}")
     try:
         with copy.connect() as conn:
-            return list(referenced_blobs(conn)), _schema_revision(conn)
+            _write_refs(conn, refs)
+            return _schema_revision(conn)
     finally:
         copy.dispose()
 
 
-def _dump_postgresql(engine: Engine, target: Path) -> tuple[list[str], str | None]:
+def _dump_postgresql(engine: Engine, target: Path, refs: Path) -> str | None:
     """pg_dump on a snapshot exported by the transaction that also lists the referenced blobs."""
-    from server.blob_refs import referenced_blobs
-
     tool = pg_tool(engine, "pg_dump")
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar()
             _run([tool, "--format=custom", "--no-owner", "--no-privileges", f"--snapshot={snapshot}",
                   "--file", str(target)], pg_env(engine.url.render_as_string(hide_password=False)))
-            return list(referenced_blobs(conn)), _schema_revision(conn)
+            _write_refs(conn, refs)
+            return _schema_revision(conn)
 
 
 def _copy_blob_out(store, sha: str, blob_dir: Path) -> tuple[str, int, bool]:  # noqa: ANN001
@@ -182,43 +191,59 @@ def run_backup(app, dest: Path, *, jobs: int = 8, progress=None) -> dict:  # noq
     (dest / "blobs" / "tmp").mkdir(parents=True, exist_ok=True)
     work = dest / "snapshots" / f".{name}.partial"
     work.mkdir(parents=True)
+    try:
+        manifest = _take(engine, store, dest, work, started, name, jobs, progress)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)      # no half snapshot is left to be mistaken for one
+        raise
+    os.replace(work, snap)           # a snapshot directory exists only once complete
+    return manifest
+
+
+def _take(engine: Engine, store, dest: Path, work: Path, started: datetime, name: str, jobs: int,  # noqa: ANN001
+          progress) -> dict:  # noqa: ANN001
     dialect = engine.dialect.name
     db_file = work / ("database.sqlite3" if dialect == "sqlite" else "database.pgdump")
+    refs = work / ".refs"
     if dialect == "sqlite":
-        shas, revision = _dump_sqlite(engine, db_file)
+        revision = _dump_sqlite(engine, db_file, refs)
     elif dialect == "postgresql":
-        shas, revision = _dump_postgresql(engine, db_file)
+        revision = _dump_postgresql(engine, db_file, refs)
     else:
         raise BackupError(f"no backup method for {dialect}")
-    sizes: dict[str, int] = {}
     missing: list[str] = []
-    new = 0
-    with ThreadPoolExecutor(jobs) as pool:
-        futures = {pool.submit(_copy_blob_out, store, sha, dest / "blobs"): sha for sha in shas}
-        for future, sha in futures.items():
-            try:
-                _, size, copied = future.result()
-            except FileNotFoundError:
-                missing.append(sha)
-                continue
-            sizes[sha], new = size, new + copied
-            if progress:
-                progress(1)
+    count = total = new = 0
+
+    def copy(sha: str) -> tuple[str, int, bool, bool]:
+        try:
+            return (*_copy_blob_out(store, sha, dest / "blobs"), True)
+        except FileNotFoundError:
+            return sha, 0, False, False
+
     listing = work / "blobs.txt"
-    listing.write_text("".join(f"{sha} {sizes[sha]}\n" for sha in sorted(sizes)))
+    with open(refs) as shas, open(listing, "w") as out, ThreadPoolExecutor(jobs) as pool:
+        while chunk := [line.strip() for line in itertools.islice(shas, 1000)]:
+            for sha, size, copied, found in pool.map(copy, chunk):     # in order: blobs.txt stays sorted
+                if not found:
+                    missing.append(sha)
+                    continue
+                out.write(f"{sha} {size}\n")
+                count, total, new = count + 1, total + size, new + copied
+                if progress:
+                    progress(1)
+    refs.unlink()
     _fsync_file(db_file)
     manifest = {
         "format": FORMAT, "created_at": started.isoformat(), "snapshot": name,
         "database": {"dialect": dialect, "file": db_file.name, "sha256": _file_sha256(db_file),
                      "size": db_file.stat().st_size, "schema_revision": revision},
-        "blobs": {"list": listing.name, "list_sha256": _file_sha256(listing), "count": len(sizes),
-                  "bytes": sum(sizes.values()), "copied": new, "missing": sorted(missing),
+        "blobs": {"list": listing.name, "list_sha256": _file_sha256(listing), "count": count,
+                  "bytes": total, "copied": new, "missing": sorted(missing),
                   "source": store.url},
     }
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     for path in work.iterdir():
         _fsync_file(path)
-    os.replace(work, snap)           # a snapshot directory exists only once complete
     return manifest
 
 
@@ -250,8 +275,8 @@ def _database_is_empty(engine: Engine) -> bool:
         return not inspect(conn).get_table_names()
 
 
-def check_snapshot(snap: Path) -> tuple[dict, list[tuple[str, int]]]:
-    """The manifest and blob list of a snapshot, after checking the files' hashes."""
+def check_snapshot(snap: Path) -> dict:
+    """The manifest of a snapshot, after checking the hashes of its database file and blob list."""
     manifest = json.loads((snap / "manifest.json").read_text())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"unknown backup format {manifest.get('format')!r}")
@@ -260,11 +285,14 @@ def check_snapshot(snap: Path) -> tuple[dict, list[tuple[str, int]]]:
         raise BackupError(f"{snap / db['file']}: sha256 does not match the manifest")
     if _file_sha256(snap / manifest["blobs"]["list"]) != manifest["blobs"]["list_sha256"]:
         raise BackupError(f"{snap / manifest['blobs']['list']}: sha256 does not match the manifest")
-    blobs = []
-    for line in (snap / manifest["blobs"]["list"]).read_text().splitlines():
-        sha, size = line.split()
-        blobs.append((sha, int(size)))
-    return manifest, blobs
+    return manifest
+
+
+def _blob_lines(snap: Path, manifest: dict) -> Iterator[tuple[str, int]]:
+    with open(snap / manifest["blobs"]["list"]) as f:
+        for line in f:
+            sha, size = line.split()
+            yield sha, int(size)
 
 
 def _restore_blob(store, root: Path, sha: str, size: int) -> bool:  # noqa: ANN001
@@ -281,7 +309,7 @@ def run_restore(app, src: Path, *, snapshot: str | None = None, jobs: int = 8, p
 
     engine, store = get_db(app).engine, get_blobs(app)
     snap = find_snapshot(src, snapshot)
-    manifest, blobs = check_snapshot(snap)
+    manifest = check_snapshot(snap)
     dialect = manifest["database"]["dialect"]
     if dialect != engine.dialect.name:
         raise BackupError(f"the backup is of a {dialect} database, the target is {engine.dialect.name}")
@@ -289,12 +317,14 @@ def run_restore(app, src: Path, *, snapshot: str | None = None, jobs: int = 8, p
         raise BackupError("the target database is not empty: restore only into a new, empty database "
                           "(a live one is never overwritten)")
     root = snap.parent.parent / "blobs" if (snap.parent.name == "snapshots") else snap / "blobs"
-    copied = 0
+    copied = count = 0
+    lines = _blob_lines(snap, manifest)
     with ThreadPoolExecutor(jobs) as pool:
-        for done in pool.map(lambda item: _restore_blob(store, root, *item), blobs):
-            copied += done
-            if progress:
-                progress(1)
+        while chunk := list(itertools.islice(lines, 1000)):
+            for done in pool.map(lambda item: _restore_blob(store, root, *item), chunk):
+                copied, count = copied + done, count + 1
+                if progress:
+                    progress(1)
     db_file = snap / manifest["database"]["file"]
     if dialect == "sqlite":
         target = _sqlite_path(str(engine.url))
@@ -316,7 +346,7 @@ def run_restore(app, src: Path, *, snapshot: str | None = None, jobs: int = 8, p
         engine.dispose()
         _run([tool, "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
               "--dbname", make_url(url).database, str(db_file)], pg_env(url))
-    return {"snapshot": snap.name, "blobs": len(blobs), "blobs_copied": copied,
+    return {"snapshot": snap.name, "blobs": count, "blobs_copied": copied,
             "schema_revision": manifest["database"]["schema_revision"]}
 
 

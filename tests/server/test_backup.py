@@ -159,3 +159,16 @@ def test_backups_are_incremental_and_checked(app, db_session, world, cli_runner,
     damaged = _cli(fresh, "restore", str(dest))
     assert damaged.exit_code != 0 and "does not match the manifest" in damaged.output
     assert not any(Path(tmp_path / "fresh" / "blobs").rglob("??/*")) if (tmp_path / "fresh" / "blobs").exists() else True
+
+
+def test_a_blob_missing_from_the_store_fails_the_backup_and_is_listed(app, db_session, world, cli_runner, tmp_path):  # noqa: F811
+    _, url = setup_project(app, db_session, world.users["collector"])
+    data, files = submission(0)
+    assert post(app.test_client(), url, data).status_code == 201
+    lost = hashlib.sha256(files["auth-0.jpg"]).hexdigest()
+    get_blobs(app).path(lost).unlink()                # disk damage
+    result = cli_runner("backup", str(tmp_path / "backup"))
+    assert result.exit_code != 0 and "missing" in result.output and lost in result.output
+    [snapshot] = (tmp_path / "backup" / "snapshots").iterdir()
+    manifest = json.loads((snapshot / "manifest.json").read_text())
+    assert manifest["blobs"]["missing"] == [lost] and manifest["blobs"]["count"] == 1   # the signature
