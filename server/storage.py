@@ -24,6 +24,7 @@ import re
 import secrets
 import tempfile
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO, Iterator
 from urllib.parse import urlsplit
@@ -296,9 +297,13 @@ class S3BlobStore(BlobStoreBase):
             credentials = {k: v for k, v in (("access_key_id", env.get("AWS_ACCESS_KEY_ID")),
                                               ("secret_access_key", env.get("AWS_SECRET_ACCESS_KEY")),
                                               ("session_token", env.get("AWS_SESSION_TOKEN"))) if v}
+            # a phone waits for the 201: a few quick retries, then an error it can retry itself
+            retry = {"max_retries": 3, "retry_timeout": timedelta(seconds=30),
+                     "backoff": {"init_backoff": timedelta(milliseconds=100), "max_backoff": timedelta(seconds=5),
+                                 "base": 2.0}}
             self._store = S3Store(self.bucket, endpoint=self.endpoint,
                                   region=self.region or env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"),
-                                  client_options=options, **credentials)
+                                  client_options=options, retry_config=retry, **credentials)
             self._pid = os.getpid()
         return self._store
 

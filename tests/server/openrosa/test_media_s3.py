@@ -33,3 +33,23 @@ def test_form_media_and_photo_round_trip_through_s3(app, collect, world, db_sess
     url = f"/v1/projects/{world.project.id}/submission"
     assert collect.post(url, data=multipart(instance_xml(), {"photo.jpg": JPEG})).status_code == 201
     assert get_blobs(app).read(hashlib.sha256(JPEG).hexdigest()) == JPEG
+
+
+
+def test_object_store_down_answers_an_openrosa_error_and_stores_nothing(app, collect, world, db_session):
+    """The PUT fails (nothing listens at the endpoint any more): the phone gets an OpenRosa error it
+    will retry, within seconds, never a 201, and no row refers to a blob that is not stored."""
+    import time
+
+    from server.models import Submission
+    from tests.server.liveserver import free_port
+
+    store = get_blobs(app)
+    store.endpoint, store._pid = f"http://127.0.0.1:{free_port()}", -1     # the object store goes away
+    started = time.monotonic()
+    response = collect.post(f"/v1/projects/{world.project.id}/submission",
+                            data=multipart(instance_xml(), {"photo.jpg": JPEG}))
+    assert response.status_code >= 500 and time.monotonic() - started < 60
+    assert b"<OpenRosaResponse" in response.data
+    db_session.rollback()
+    assert db_session.query(Submission).count() == 0
