@@ -14,6 +14,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     settings = load_settings(config)
     Path(settings["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+    secret_given = bool(settings.get("SECRET_KEY"))
     ensure_secret_key(settings)
 
     app = Flask("server", static_folder=None)
@@ -28,6 +29,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     plugins.load_models()
     logs.init_app(app)
     db.init_app(app)
+    if not secret_given:   # several nodes share one key: the database's (server/instance_secret.py)
+        from server.instance_secret import shared_secret_key
+        app.config["SECRET_KEY"] = shared_secret_key(db.get_db(app).engine, settings["SECRET_KEY"])
     storage.init_app(app)
     errors.init_app(app)
     guards.init_app(app)

@@ -14,6 +14,7 @@ MODEL_MODULES = (
     "server.heartbeats",
     "server.encryption",
     "server.datasets",
+    "server.instance_secret",
 )
 
 # Flask blueprints, registered in this order.
@@ -44,6 +45,9 @@ CLI_COMMANDS = (
     "server.register.cli:demo_group",
     "server.exporting:export_group",
     "server.policies:policies_group",
+    "server.cli_blobs:blobs_group",
+    "server.backup:backup_command",
+    "server.backup:restore_command",
 )
 
 # Processing steps run in order on each received submission version (see server/ingest.py).

@@ -90,6 +90,14 @@ SETTINGS: tuple[Setting, ...] = (
             "response in the same worker. Off: only `shoudi reprocess --pending` processes.", _bool),
     Setting("FSYNC", True, "fsync every stored blob and its directory before acknowledging. Turn off only "
             "for throwaway test data.", _bool),
+    Setting("BLOB_STORE", None, "Where attachments and files are stored. Default: `<DATA_DIR>/blobs` on local "
+            "disk. `s3://bucket/prefix`: any S3-compatible object store (MinIO, Ceph RGW, the clouds'), "
+            "credentials from the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, "
+            "`AWS_SESSION_TOKEN`); `file:///path`: a local store elsewhere.", _opt_str),
+    Setting("S3_ENDPOINT", None, "S3 endpoint URL for `BLOB_STORE=s3://…` on a service other than AWS "
+            "(e.g. `https://minio.intranet:9000`; `http://` is allowed).", _opt_str),
+    Setting("S3_REGION", None, "S3 region (default: `AWS_REGION` / `AWS_DEFAULT_REGION`, else `us-east-1`).",
+            _opt_str),
     Setting("LOG_LEVEL", "INFO", "Logging level (DEBUG, INFO, WARNING, ERROR).", _str),
     Setting("WORKERS", 2, "`shoudi serve`: gunicorn worker processes.", int),
     Setting("THREADS", 16, "`shoudi serve`: threads per worker (gthread worker, keep-alive capable). Each "

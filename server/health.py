@@ -9,7 +9,6 @@ HEALTH_JOB_WAIT_SECONDS. The body lists each figure and, under `problems`, what 
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from flask import Blueprint, Flask, current_app, jsonify
@@ -95,7 +94,7 @@ def check(app: Flask) -> tuple[dict, int]:
         body["database"] = "unreachable"
         body["database_error"] = type(getattr(exc, "orig", None) or exc).__name__
         problems.append("database")
-    writable = os.access(get_blobs(app).root, os.W_OK) and os.access(get_blobs(app).root / "tmp", os.W_OK)
+    writable = get_blobs(app).writable()     # local disk or S3 (server/storage.py)
     body["storage"] = "ok" if writable else "read-only"
     if not writable:
         problems.append("storage")

@@ -249,10 +249,13 @@ def _children(processors: int, job_workers: int, data_dir: str | None, helpers: 
 def sweep_tmp(app_config: dict[str, Any]) -> int:
     """Delete partial uploads a crash left in `blobs/tmp` (untouched for TMP_GRACE_SECONDS)."""
     from server.config import load_settings
-    from server.storage import BlobStore
+    from server.storage import BlobStore, open_store
 
     settings = load_settings(app_config)
-    store = BlobStore(Path(settings["DATA_DIR"]) / "blobs", fsync=False)
+    store = open_store(settings["BLOB_STORE"], data_dir=settings["DATA_DIR"], fsync=False,
+                       endpoint=settings["S3_ENDPOINT"], region=settings["S3_REGION"])
+    if not isinstance(store, BlobStore):   # S3: uploads spool in the system temp dir, nothing to sweep
+        return 0
     removed = store.sweep_tmp(settings["TMP_GRACE_SECONDS"])
     if removed:
         log.warning("removed %d partial upload(s) older than %.0f s from %s", removed,

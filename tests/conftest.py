@@ -211,9 +211,30 @@ def cli_runner(app):
         cli.add_command(command)
     env = {"SHOUDI_DATA_DIR": app.config["DATA_DIR"], "SHOUDI_DATABASE_URL": app.config["DATABASE_URL"],
            "SHOUDI_SECRET_KEY": app.config["SECRET_KEY"], "SHOUDI_FSYNC": "0", "SHOUDI_LOG_LEVEL": "WARNING"}
+    env.update({f"SHOUDI_{name}": app.config[name] for name in ("BLOB_STORE", "S3_ENDPOINT", "S3_REGION")
+                if app.config.get(name)})
     runner = CliRunner(env=env)
 
     def invoke(*args: str, **kwargs):  # noqa: ANN202
         return runner.invoke(cli, list(args), catch_exceptions=False, **kwargs)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-protocol server (moto's standalone server) on loopback, for the whole session."""
+    from tests.server.s3server import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_settings(s3_server, monkeypatch: pytest.MonkeyPatch) -> dict:
+    """Settings (and credentials in the environment) for a blob store in a fresh bucket of `s3_server`."""
+    env = s3_server.env(s3_server.bucket())
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, env.pop(name))
+    return {key.removeprefix("SHOUDI_"): value for key, value in env.items()}

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, g, request
 from sqlalchemy import bindparam, select
+from werkzeug.wsgi import wrap_file
 
 from server.auth.identity import Actor, authenticate, recently_verified, unauthorized
 from server.db import HotStatement, autocommit, get_session, retry_on_disconnect
@@ -161,7 +162,9 @@ def media(pid: int, xml_form_id: str, name: str, token: str | None):
         response = Response(status=304)
         response.set_etag(row.md5)
         return response
-    response = Response(get_blobs().open(row.sha256), content_type=row.content_type, direct_passthrough=True)
+    # in blocks (a file object would be iterated by lines), local disk or S3 alike
+    response = Response(wrap_file(request.environ, get_blobs().open(row.sha256)), content_type=row.content_type,
+                        direct_passthrough=True)
     response.content_length = row.size
     response.set_etag(row.md5)
     ascii_name = row.name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
