@@ -2,7 +2,7 @@
 /healthz and /metrics on every node.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa

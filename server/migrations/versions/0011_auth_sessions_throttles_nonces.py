@@ -1,7 +1,7 @@
 """auth sessions throttles nonces
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-04 16:25:47.531228
 """
 from alembic import op

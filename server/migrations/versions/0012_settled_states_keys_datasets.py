@@ -9,7 +9,7 @@ project_key_unlocks: a key unlocked for a bounded time (server/encryption.py).
 datasets, dataset_entities: entity lists of forms counties write (server/datasets.py).
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 """
 import sqlalchemy as sa
 from alembic import op
