@@ -37,7 +37,7 @@ def test_shipped_forms_and_other_ids_publish(app, db_session, project):
         version, created = publish(db_session, get_blobs(app), project, built.xml_bytes)
         assert created and version.version == built.version
     built = build_form("self_declaration", policy)
-    extra = built.xml_bytes.replace(b"<signoff>", b"<extra_note/><signoff>", 1)   # extra fields are fine
+    extra = built.xml_bytes.replace(b"<meta>", b"<extra_note/><meta>", 1)   # extra fields are fine
     assert b"<extra_note/>" in extra
     extra = extra.replace(f'version="{built.version}"'.encode(), f'version="{built.version}x"'.encode())
     assert publish(db_session, get_blobs(app), project, extra)[1]
