@@ -158,4 +158,4 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
 
 
 from . import (views_actions, views_admin, views_auth, views_dashboard, views_encryption, views_held,  # noqa: E402,F401
-               views_households, views_jobs)
+               views_households, views_jobs, views_tokens)
