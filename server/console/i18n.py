@@ -386,7 +386,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "users.region_none": ("（不选）", "(none)"),
     "nav.tokens": ("设备令牌", "Device tokens"),
     "tokens.title": ("采集设备令牌", "Collector device tokens"),
-    "tokens.help": ("采集员用手机上的 ODK Collect 扫描二维码即可添加项目，无需输入密码。令牌只在发放时显示一次；手机丢失或人员调离时请撤销。",
+    "tokens.help": ("采集员用手机上的采集程序扫描二维码即可添加项目，无需输入密码。令牌只在发放时显示一次；手机丢失或人员调离时请撤销。",
                     "Collectors add the project in ODK Collect on their phone by scanning the QR code, with no "
                     "password. The token is shown only once, when issued; revoke it when a phone is lost or "
                     "the collector leaves."),
@@ -404,19 +404,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tokens.revoke_confirm": ("确认撤销（该手机随即无法下载表单或提交数据）", "Revoke (the phone can no longer get forms or send data)"),
     "tokens.revoke_confirm_needed": ("撤销令牌须填写原因并勾选确认。", "Give a reason and tick the confirmation to revoke a token."),
     "tokens.revoked_msg": ("已撤销 {username} 的设备令牌 #{id}。", "Device token #{id} of {username} revoked."),
-    "tokens.issued": ("已为 {username} 发放设备令牌 #{id}（项目：{project}）。请让采集员在 ODK Collect 中选择“添加项目 → 扫描二维码”扫描下方二维码。二维码只显示这一次。",
-                      "Device token #{id} issued to {username} (project {project}). Have the collector scan the "
+    "tokens.issued": ("已发放设备令牌 #{id}（项目：{project}）。请让采集员在手机采集程序中选择“添加项目 → 扫描二维码”扫描下方二维码。二维码只显示这一次。",
+                      "Device token #{id} issued (project {project}). Have the collector scan the "
                       "QR code below in ODK Collect (add project → scan QR code). It is shown only this once."),
-    "tokens.qr_alt": ("ODK Collect 配置二维码", "ODK Collect settings QR code"),
+    "tokens.qr_alt": ("采集程序配置二维码", "ODK Collect settings QR code"),
     "tokens.server_url": ("服务器地址", "Server URL"),
-    "tokens.loopback": ("注意：二维码中的地址是本机回环地址，手机无法访问。请设置 SHOUDI_PUBLIC_URL 为手机可访问的地址，或通过局域网地址打开本控制台后再发放。",
+    "tokens.loopback": ("注意：二维码中的地址是本机回环地址，手机无法访问。请在服务器配置中把以下设置项设为手机可访问的地址，或通过局域网地址打开本控制台后再发放：",
                         "Warning: the address in the QR code is this machine's loopback address, which a phone "
-                        "cannot reach. Set SHOUDI_PUBLIC_URL to an address phones can reach, or open the console "
-                        "by its LAN address before issuing."),
+                        "cannot reach. Set the following setting to an address phones can reach, or open the "
+                        "console by its LAN address before issuing:"),
+    "tokens.app": ("采集程序", "Collection app"),
     "tokens.no_project": ("该用户没有可访问的项目（项目区划须与其负责区划重叠）。", "The user has no project they may work in (the project's region must overlap theirs)."),
     "tokens.no_users": ("没有启用的采集员账号。请先在“用户”页面新增角色为采集员的用户。", "No active collector accounts. Add a user with the collector role on the Users page first."),
     "tokens.empty": ("尚未发放设备令牌。", "No device tokens issued yet."),
-    "tokens.download": ("下载二维码图片（PNG）", "Download the QR code (PNG)"),
+    "tokens.download": ("下载二维码图片", "Download the QR code (PNG)"),
     "forms.title": ("表单", "Forms"),
     "forms.project": ("项目", "Project"),
     "forms.form_id": ("表单编号", "Form ID"),
