@@ -204,6 +204,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
                          "Not assessed yet (there may be no policy for this region and year)."),
     "hh.policy": ("政策", "Policy"),
     "hh.floor": ("监测标准", "Monitoring floor"),
+    "hh.policy_line": ("{region} {year} 年 监测标准 {floor} 元", "{region}, {year}: monitoring floor {floor} yuan"),
     "hh.score_picture": ("收入与支出", "Income and spending"),
     "hh.guarantees": ("两不愁三保障及饮水安全", "Basic needs: education, medical care, housing, water"),
     "guarantee.education": ("义务教育", "Compulsory education"),

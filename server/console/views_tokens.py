@@ -41,7 +41,7 @@ def _page(issued: dict | None = None, status: int = 200):  # noqa: ANN202
                                       .order_by(User.username)))
     return render_template("console/tokens.html", tokens=rows, total=total, page=page_no, pages=pages,
                            projects=projects, collectors=collectors, issued=issued,
-                           typed=request.form if request.method == "POST" else {}), status
+                           typed=request.form if request.method == "POST" and not issued else {}), status
 
 
 @bp.get("/tokens")
