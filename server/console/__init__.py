@@ -113,6 +113,30 @@ def _error_page(status: int, key: str, detail: str | None = None):  # noqa: ANN2
     return render_template("console/error.html", status=status, message=t(key), detail=detail), status
 
 
+def _outside_error(exc):  # noqa: ANN001, ANN202
+    """404/405 for a URL no view matched: the console's Chinese page under /console/, the API's answer
+    (JSON or OpenRosa XML, server/errors.py) everywhere else."""
+    from server.errors import render
+
+    status = getattr(exc, "code", None) or 404
+    if request.path == "/console" or request.path.startswith("/console/"):
+        wanted = request.args.get("lang")
+        g.lang = wanted if wanted in LANGS else (cookie.get("lang") if cookie.get("lang") in LANGS else "zh")
+        return render_template("console/error.html", status=status, message=t(f"error.{status}" if has(f"error.{status}") else "error.404"),
+                               detail=None, **_helpers()), status
+    response = render(status, exc.description or exc.name)      # as server/errors.py's HTTPException handler
+    for key, value in (exc.get_headers() or []):
+        if key.lower() not in {"content-type", "content-length"}:
+            response.headers[key] = value
+    return response
+
+
+@bp.record_once
+def _unmatched_urls(state) -> None:  # noqa: ANN001
+    state.app.register_error_handler(404, _outside_error)
+    state.app.register_error_handler(405, _outside_error)
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):  # noqa: ANN202
     if exc.status == 401:

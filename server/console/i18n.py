@@ -120,6 +120,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "error.403": ("您的角色无权访问此页面。", "Your role may not open this page."),
     "error.404": ("未找到，或不在您负责的区划内。", "Not found, or outside your regions."),
     "error.400": ("请求无效。", "Invalid request."),
+    "error.405": ("此页面不支持这种操作方式。", "This page does not accept this kind of request."),
     "error.csrf": ("页面已过期，请返回重新提交。", "The page has expired; go back and submit again."),
     "error.409": ("操作未能完成。", "The action could not be completed."),
     "error.422": ("输入有误。", "The input is not valid."),
