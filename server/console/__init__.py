@@ -106,7 +106,11 @@ def key_values(value) -> str:  # noqa: ANN001
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token}
+    from . import wording
+    return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token,
+            "job_message": wording.job_message, "job_error": wording.job_error,
+            "warning_source": wording.warning_source, "warning_detail": wording.warning_detail,
+            "audit_detail": wording.audit_detail}
 
 
 def _error_page(status: int, key: str, detail: str | None = None):  # noqa: ANN202
