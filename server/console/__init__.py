@@ -52,6 +52,22 @@ def csrf_field():  # noqa: ANN201
 
 
 @bp.app_template_global()
+def favicon_uri() -> str:
+    """The icon inline (static/favicon.svg as a data: URI): no extra request on every page, which a
+    browser would otherwise start and abandon on each navigation."""
+    global _FAVICON
+    if _FAVICON is None:
+        from pathlib import Path
+        from urllib.parse import quote
+        svg = (Path(__file__).parent / "static" / "favicon.svg").read_text(encoding="utf-8").strip()
+        _FAVICON = "data:image/svg+xml," + quote(svg, safe=" :/=,#.'()-")
+    return _FAVICON
+
+
+_FAVICON: str | None = None
+
+
+@bp.app_template_global()
 def lang_url(code: str) -> str:
     """This page in language ``code`` (other query parameters kept)."""
     from flask import url_for
@@ -110,7 +126,7 @@ def _helpers() -> dict:
     return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token,
             "job_message": wording.job_message, "job_error": wording.job_error,
             "warning_source": wording.warning_source, "warning_detail": wording.warning_detail,
-            "audit_detail": wording.audit_detail}
+            "audit_detail": wording.audit_detail, "actor_label": wording.actor}
 
 
 def _error_page(status: int, key: str, detail: str | None = None):  # noqa: ANN202

@@ -92,7 +92,7 @@ def household(household_id: int):  # noqa: ANN201
     from server.citations import cite
     return render_template(
         "console/household.html", h=found, record=record, result=result, held_open=held_open,
-        cite=cite, policy_name=_policy_name(result),
+        cite=cite, policy_name=_policy_name(result), form_titles=_form_titles(session),
         score=score_chart(result) if result else None, members=members, show_ids=show_ids,
         path=queries.region_path(session, found.region_code), warnings=_warnings(session, found),
         cases=cases, versions=_versions(session, found),
@@ -179,3 +179,12 @@ def _policy_name(result: dict | None) -> str:
         return load_policy(str(result["region_code"]), int(result["year"])).region_name
     except (PolicyError, ValueError, TypeError):
         return ""
+
+
+def _form_titles(session) -> dict[str, str]:  # noqa: ANN001
+    """Form id → the title of its latest version (what collectors see in Collect)."""
+    from server.models import FormVersion
+
+    return {form_id: title for form_id, title in session.execute(
+        select(Form.xml_form_id, FormVersion.title).join(FormVersion, FormVersion.form_id == Form.id)
+        .order_by(FormVersion.id)) if title}

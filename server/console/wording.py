@@ -76,14 +76,42 @@ def _value(value) -> str:  # noqa: ANN001
     return str(value) if isinstance(value, (str, int, float)) else json.dumps(value, ensure_ascii=False)
 
 
+# internal references a reader cannot use (a policy's content hash, row ids shown elsewhere)
+_HIDDEN = {"policy_version", "submission_version_id", "job_id"}
+
+
 def audit_detail(value: dict | None) -> str:
-    """An audit entry's before/after as "label：value；…" with Chinese labels (never JSON)."""
+    """An audit entry's before/after as "label：value；…" with Chinese labels (never JSON): record
+    fields by their names, categories by their labels, internal references left out."""
+    from .i18n import code_label, field_label, role_label
+
     if not value:
         return ""
     if not isinstance(value, dict):
         return _value(value)
     parts = []
     for key, item in value.items():
-        label = t(f"field.{key}") if has(f"field.{key}") else key
-        parts.append(f"{label}：{_value(item)}")
+        if key in _HIDDEN or (item is None and key != "category"):
+            continue
+        label = t(f"field.{key}") if has(f"field.{key}") else field_label(key)
+        if key in ("changed", "fields") and isinstance(item, (list, tuple)):
+            shown = "、".join(record_label(str(name)) for name in item) or "—"
+        elif key in ("category", "scored_category"):
+            shown = code_label("category", item) if item else "—"
+        elif key == "role" and isinstance(item, str):
+            shown = role_label(item)
+        else:
+            shown = _value(item)
+        parts.append(f"{label}：{shown}")
     return "；".join(parts)
+
+
+def record_label(name: str) -> str:
+    """A household record field (a survey answer) by its name on the form."""
+    from .i18n import field_label
+    return t(f"record.{name}") if has(f"record.{name}") else field_label(name)
+
+
+def actor(name: str | None) -> str:
+    """Who did it: a username, or 系统 for the server's own work."""
+    return t("audit.system") if name in (None, "", "system") else name

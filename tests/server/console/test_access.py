@@ -189,7 +189,9 @@ def test_unknown_console_urls_get_a_chinese_page_and_the_api_keeps_json(app, as_
 def test_favicon_is_a_local_static_file(app, browser):
     client = app.test_client()
     page = browser.page("/console/login")
+    from urllib.parse import unquote
     href = page.xpath("//link[@rel='icon']/@href")[0]
-    icon = client.get(href)
+    assert href.startswith("data:image/svg+xml,") and unquote(href).count("<svg") == 1   # inline: no request
+    location = client.get("/favicon.ico").headers["Location"]          # browsers asking on their own
+    icon = client.get(location)
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
-    assert client.get("/favicon.ico").headers["Location"].endswith(href)
