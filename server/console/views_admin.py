@@ -12,7 +12,7 @@ from server.register import audit
 from server.register.scope import region_condition
 from server.roles import ROLE_CODES
 
-from . import access, bp
+from . import access, bp, wording
 from .i18n import keyed, t
 
 
@@ -94,7 +94,7 @@ def add_user():  # noqa: ANN201
                               display_name=(form.get("display_name") or "").strip()[:128])
     except (AccountError, WeakPassword) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return users(status=422)        # the form keeps what was typed (except the password)
     audit.record(session, "user.create", actor=access.console_user(), entity_type="user", entity_id=created.id,
                  after={"username": created.username, "role": created.role, "regions": codes, "via": "console"})
@@ -235,7 +235,7 @@ def bind_user_regions(user_id: int):  # noqa: ANN201
         bind_regions(session, target, codes)
     except AccountError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.users"))
     target.regions = [b for b in target.regions if b.region_code in set(codes)]
     session.flush()
@@ -267,7 +267,7 @@ def set_form_state(form_id: int):  # noqa: ANN201
     try:
         set_state(form, state)
     except PublishError as exc:
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.forms"))
     session.commit()
     flash(t("forms.changed", form=form.xml_form_id, state=keyed("formstate", state)), "ok")

@@ -11,7 +11,7 @@ from server.jobs import Job, enqueue
 from server.register import audit
 from server.register.scope import region_condition
 
-from . import access, bp, queries
+from . import access, bp, queries, wording
 from .i18n import t
 
 PHOTO_SPECS = ("monitored", "all")
@@ -122,7 +122,7 @@ def start_export():  # noqa: ANN201
                              full=request.form.get("full") == "1", params={}, user=user)
     except ExportError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.jobs"))
     job = enqueue(session, "export", {"batch_id": batch.id}, region_code=region, created_by=user.id)
     batch.job_id = job.id
@@ -154,7 +154,7 @@ def start_comparison():  # noqa: ANN201
                                   filename=upload.filename, stream=upload.stream, actor=user)
     except TableError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.jobs"))
     session.commit()
     flash(t("jobs.queued", id=batch.job_id), "ok")

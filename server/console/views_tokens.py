@@ -11,7 +11,7 @@ from server.db import get_session
 from server.models import AppToken, Project, User
 from server.register import audit
 
-from . import access, bp
+from . import access, bp, wording
 from .i18n import t
 
 TOKENS_PER_PAGE = 100
@@ -74,7 +74,7 @@ def issue_device_token():  # noqa: ANN201
         issued = issue_token(session, user, project, label)
     except AccountError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return _page(status=422)
     audit.record(session, "token.issue", actor=access.console_user(), entity_type="app_token",
                  entity_id=issued.row.id, region_code=project.region_code,

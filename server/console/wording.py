@@ -115,3 +115,15 @@ def record_label(name: str) -> str:
 def actor(name: str | None) -> str:
     """Who did it: a username, or 系统 for the server's own work."""
     return t("audit.system") if name in (None, "", "system") else name
+
+
+_SPLIT = re.compile(r"\s?/\s(?=[A-Za-z])")
+
+
+def in_language(message: str) -> str:
+    """One language of a bilingual service message ("区划不存在 / unknown region …"): the Chinese
+    half on Chinese pages, the English half on English ones; other messages as they are."""
+    parts = _SPLIT.split(message, maxsplit=1)
+    if len(parts) != 2 or not _CJK.search(parts[0]):
+        return message
+    return parts[1].strip() if lang() == "en" else parts[0].strip()

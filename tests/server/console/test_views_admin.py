@@ -30,6 +30,7 @@ def test_invalid_user_is_explained(as_user, db_session):
     response = b.post("/console/users", {"username": "x y", "role": "county", "region_codes": "150121000000",
                                          "password": "Str0ng-pass!"})
     assert response.status_code == 422 and "用户名只能包含" in response.data.decode()   # on the same page
+    assert "username may only" not in response.data.decode()                          # Chinese only
     response = b.post("/console/users", {"username": "weak", "role": "county", "region_codes": "150121000000",
                                          "password": "1"})
     assert "密码至少" in response.data.decode()
