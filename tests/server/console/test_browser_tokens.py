@@ -65,6 +65,7 @@ def test_admin_issues_and_revokes_a_device_token(tabs, households, db_session, w
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         page.click("form.grid-form button[type=submit]")
     assert answer.value.status == 422
+    page.wait_for_load_state("load")           # the browser has reported the 422 by now
     tab.problems = [p for p in tab.problems if "422" not in p]        # the expected refusal (HTTP 422)
     page = tab.check("user-form-error")
     assert page.locator("form.grid-form input[name=username]").input_value() == "wang.wu"
