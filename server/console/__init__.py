@@ -52,6 +52,22 @@ def csrf_field():  # noqa: ANN201
 
 
 @bp.app_template_global()
+def favicon_uri() -> str:
+    """The icon inline (static/favicon.svg as a data: URI): no extra request on every page, which a
+    browser would otherwise start and abandon on each navigation."""
+    global _FAVICON
+    if _FAVICON is None:
+        from pathlib import Path
+        from urllib.parse import quote
+        svg = (Path(__file__).parent / "static" / "favicon.svg").read_text(encoding="utf-8").strip()
+        _FAVICON = "data:image/svg+xml," + quote(svg, safe=" :/=,#.'()-")
+    return _FAVICON
+
+
+_FAVICON: str | None = None
+
+
+@bp.app_template_global()
 def lang_url(code: str) -> str:
     """This page in language ``code`` (other query parameters kept)."""
     from flask import url_for
@@ -106,11 +122,39 @@ def key_values(value) -> str:  # noqa: ANN001
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token}
+    from . import wording
+    return {**JINJA_HELPERS, "me": access.console_user(), "csrf_token": access.csrf_token,
+            "job_message": wording.job_message, "job_error": wording.job_error,
+            "warning_source": wording.warning_source, "warning_detail": wording.warning_detail,
+            "audit_detail": wording.audit_detail, "actor_label": wording.actor}
 
 
 def _error_page(status: int, key: str, detail: str | None = None):  # noqa: ANN202
     return render_template("console/error.html", status=status, message=t(key), detail=detail), status
+
+
+def _outside_error(exc):  # noqa: ANN001, ANN202
+    """404/405 for a URL no view matched: the console's Chinese page under /console/, the API's answer
+    (JSON or OpenRosa XML, server/errors.py) everywhere else."""
+    from server.errors import render
+
+    status = getattr(exc, "code", None) or 404
+    if request.path == "/console" or request.path.startswith("/console/"):
+        wanted = request.args.get("lang")
+        g.lang = wanted if wanted in LANGS else (cookie.get("lang") if cookie.get("lang") in LANGS else "zh")
+        return render_template("console/error.html", status=status, message=t(f"error.{status}" if has(f"error.{status}") else "error.404"),
+                               detail=None, **_helpers()), status
+    response = render(status, exc.description or exc.name)      # as server/errors.py's HTTPException handler
+    for key, value in (exc.get_headers() or []):
+        if key.lower() not in {"content-type", "content-length"}:
+            response.headers[key] = value
+    return response
+
+
+@bp.record_once
+def _unmatched_urls(state) -> None:  # noqa: ANN001
+    state.app.register_error_handler(404, _outside_error)
+    state.app.register_error_handler(405, _outside_error)
 
 
 @bp.errorhandler(ApiError)
@@ -158,4 +202,4 @@ def _not_found(_exc):  # noqa: ANN001, ANN202
 
 
 from . import (views_actions, views_admin, views_auth, views_dashboard, views_encryption, views_held,  # noqa: E402,F401
-               views_households, views_jobs)
+               views_households, views_jobs, views_tokens)

@@ -12,7 +12,7 @@ from server.register import audit
 from server.register.scope import region_condition
 from server.roles import ROLE_CODES
 
-from . import access, bp
+from . import access, bp, wording
 from .i18n import keyed, t
 
 
@@ -30,7 +30,7 @@ def _users(session, user):  # noqa: ANN001, ANN202
 
 @bp.get("/users")
 @access.login_required("admin", "county")
-def users():  # noqa: ANN201
+def users(status: int = 200):  # noqa: ANN201
     user = access.console_user()
     session = get_session()
     from server.models import Region
@@ -47,9 +47,29 @@ def users():  # noqa: ANN201
     from server.auth import throttle
     locks = throttle.locks(session) if user.role == "admin" else []
     locked_users = {key for scope, key, _ in locks if scope == throttle.USER}
+    regions = _region_choices(session) if user.role == "admin" else []
+    typed = request.form if request.method == "POST" and request.endpoint == "console.add_user" else {}
     return render_template("console/users.html", users=rows, names=names, roles=ROLE_CODES,
                            may_edit=user.role == "admin", locks=locks, locked_users=locked_users,
-                           account_key=throttle.account_key, total=total, page=page_no, pages=pages)
+                           account_key=throttle.account_key, total=total, page=page_no, pages=pages,
+                           regions=regions, typed=typed), status
+
+
+def _region_choices(session) -> list[tuple[str, list[tuple[str, str]]]]:  # noqa: ANN001
+    """Regions to bind users to, grouped for the picker: [(group name, [(code, label)])] — each county
+    with its townships, then each township with its villages (every one; the page's search box filters)."""
+    from server.models import Region
+
+    rows = session.execute(select(Region.code, Region.name, Region.level, Region.parent_code)
+                           .where(Region.level.in_(("county", "township", "village"))).order_by(Region.code)).all()
+    names = {code: name for code, name, _l, _p in rows}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name, level, parent in rows:
+        if level == "county":
+            groups.setdefault(code, []).insert(0, (code, name))
+        else:
+            groups.setdefault(parent or "", []).append((code, name))
+    return [(names.get(parent, parent), options) for parent, options in groups.items()]
 
 
 def _codes(text: str) -> list[str]:
@@ -66,15 +86,16 @@ def add_user():  # noqa: ANN201
 
     form = request.form
     session = get_session()
-    codes = _codes(form.get("region_codes", ""))
+    codes = list(dict.fromkeys(_codes(" ".join(form.getlist("region_codes")))
+                               + [c for c in form.getlist("region_pick") if c]))
     try:
         created = create_user(session, current_app, (form.get("username") or "").strip(), role=form.get("role", ""),
                               password=form.get("password") or "", region_codes=codes,
                               display_name=(form.get("display_name") or "").strip()[:128])
     except (AccountError, WeakPassword) as exc:
         session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("console.users"))
+        flash(wording.in_language(str(exc)), "error")
+        return users(status=422)        # the form keeps what was typed (except the password)
     audit.record(session, "user.create", actor=access.console_user(), entity_type="user", entity_id=created.id,
                  after={"username": created.username, "role": created.role, "regions": codes, "via": "console"})
     session.commit()
@@ -104,6 +125,34 @@ def disable_user(user_id: int):  # noqa: ANN201
                      before={"active": True}, after={"active": False, "reason": reason})
         session.commit()
     flash(t("users.disabled_msg", username=target.username), "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.post("/users/<int:user_id>/enable")
+@access.login_required("admin")
+def enable_user(user_id: int):  # noqa: ANN201
+    """Re-enable a disabled user; audited. Their old sessions stay ended, and their device tokens are
+    revoked unless the admin ticks "keep" (a phone taken from a collector must not come back to life)."""
+    session = get_session()
+    target = session.get(User, user_id)
+    if target is None:
+        abort(404)
+    if target.active:
+        flash(t("users.not_disabled", username=target.username), "error")
+        return redirect(url_for("console.users"))
+    from server.models import AppToken, utcnow
+
+    target.active = True
+    revoked = []
+    if request.form.get("keep_tokens") != "1":
+        for row in session.scalars(select(AppToken).where(AppToken.user_id == target.id,
+                                                          AppToken.revoked_at.is_(None))):
+            row.revoked_at = utcnow()
+            revoked.append(row.id)
+    audit.record(session, "user.update", actor=access.console_user(), entity_type="user", entity_id=target.id,
+                 before={"active": False}, after={"active": True, "tokens_revoked": revoked, "via": "console"})
+    session.commit()
+    flash(t("users.enabled_msg", username=target.username), "ok")
     return redirect(url_for("console.users"))
 
 
@@ -176,7 +225,8 @@ def bind_user_regions(user_id: int):  # noqa: ANN201
     target = session.get(User, user_id)
     if target is None:
         abort(404)
-    codes = _codes(request.form.get("region_codes", ""))
+    codes = list(dict.fromkeys(_codes(request.form.get("region_codes", ""))
+                               + [c for c in request.form.getlist("region_pick") if c]))
     if target.role != "admin" and not codes:
         flash(t("users.need_region"), "error")
         return redirect(url_for("console.users"))
@@ -185,7 +235,7 @@ def bind_user_regions(user_id: int):  # noqa: ANN201
         bind_regions(session, target, codes)
     except AccountError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.users"))
     target.regions = [b for b in target.regions if b.region_code in set(codes)]
     session.flush()
@@ -217,7 +267,7 @@ def set_form_state(form_id: int):  # noqa: ANN201
     try:
         set_state(form, state)
     except PublishError as exc:
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.forms"))
     session.commit()
     flash(t("forms.changed", form=form.xml_form_id, state=keyed("formstate", state)), "ok")

@@ -11,7 +11,7 @@ from server.db import get_session
 from server.models import Project
 from server.roles import may_act_in
 
-from . import access, bp
+from . import access, bp, wording
 from .i18n import t
 
 
@@ -49,7 +49,7 @@ def _run(project_id: int, action):  # noqa: ANN001, ANN202
         flash(message, "ok")
     except (EncryptionError, CryptoError) as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
     return redirect(url_for("console.encryption"))
 
 

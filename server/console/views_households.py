@@ -89,8 +89,10 @@ def household(household_id: int):  # noqa: ANN201
         from server.register.holds import HeldSubmission
         held_open = session.scalar(select(func.count()).select_from(HeldSubmission).where(
             HeldSubmission.household_id == found.id, HeldSubmission.state == "open"))
+    from server.citations import cite
     return render_template(
         "console/household.html", h=found, record=record, result=result, held_open=held_open,
+        cite=cite, policy_name=_policy_name(result), form_titles=_form_titles(session),
         score=score_chart(result) if result else None, members=members, show_ids=show_ids,
         path=queries.region_path(session, found.region_code), warnings=_warnings(session, found),
         cases=cases, versions=_versions(session, found),
@@ -165,3 +167,24 @@ def household_file(household_id: int, name: str):  # noqa: ANN201
                          else "application/octet-stream", as_attachment=not image, download_name=name)
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+def _policy_name(result: dict | None) -> str:
+    """The name of the region whose policy set the assessment's 监测标准 (e.g. 内蒙古自治区)."""
+    from scoring.policy import PolicyError, load_policy
+
+    if not result or not result.get("region_code") or not result.get("year"):
+        return ""
+    try:
+        return load_policy(str(result["region_code"]), int(result["year"])).region_name
+    except (PolicyError, ValueError, TypeError):
+        return ""
+
+
+def _form_titles(session) -> dict[str, str]:  # noqa: ANN001
+    """Form id → the title of its latest version (what collectors see in Collect)."""
+    from server.models import FormVersion
+
+    return {form_id: title for form_id, title in session.execute(
+        select(Form.xml_form_id, FormVersion.title).join(FormVersion, FormVersion.form_id == Form.id)
+        .order_by(FormVersion.id)) if title}

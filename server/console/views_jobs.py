@@ -11,7 +11,7 @@ from server.jobs import Job, enqueue
 from server.register import audit
 from server.register.scope import region_condition
 
-from . import access, bp, queries
+from . import access, bp, queries, wording
 from .i18n import t
 
 PHOTO_SPECS = ("monitored", "all")
@@ -23,10 +23,18 @@ def export_specs(session) -> dict[str, list[tuple[str, str]]]:  # noqa: ANN001
     from exports import layout
     from server.models import Form
 
-    forms = sorted(set(session.scalars(select(Form.xml_form_id))))
-    return {"national": [(i, f"{layout.builtin(i).title} ({i})") for i in layout.builtin_ids()],
+    from server.models import FormVersion
+
+    # a form by its title (the one people see in Collect), the form id only where two titles collide
+    titles: dict[str, str] = {}
+    for form_id, title in session.execute(select(Form.xml_form_id, FormVersion.title).outerjoin(
+            FormVersion, FormVersion.id == Form.current_version_id).order_by(Form.id)):
+        titles.setdefault(form_id, title or form_id)
+    taken = [v for v in titles.values()]
+    forms = sorted(titles.items(), key=lambda kv: kv[1])
+    return {"national": [(i, layout.builtin(i).title) for i in layout.builtin_ids()],
             "notice": [(k, t(f"export.notice.{k}")) for k in NOTICE_STATES],
-            "csv": [(f, f) for f in forms],
+            "csv": [(f, title if taken.count(title) == 1 else f"{title}（{f}）") for f, title in forms],
             "photos": [(k, t(f"export.photos.{k}")) for k in PHOTO_SPECS]}
 
 
@@ -83,7 +91,10 @@ def jobs():  # noqa: ANN201
                            may_rescore=user.role in ("county", "admin"), areas=areas,
                            notice_area=queries.default_area(user) if user.role in ROLES["notice"] else None,
                            notice_kinds=list(NOTICE_STATES), may_compare=user.role == "county",
-                           sources=_sources())
+                           sources=_sources(),
+                           region_labels=queries.region_names(
+                               session, [j.region_code for j in rows if j.region_code]
+                               + [b.region_code for b in batches if b.region_code]))
 
 
 def _sources() -> list[tuple[str, str]]:
@@ -111,7 +122,7 @@ def start_export():  # noqa: ANN201
                              full=request.form.get("full") == "1", params={}, user=user)
     except ExportError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.jobs"))
     job = enqueue(session, "export", {"batch_id": batch.id}, region_code=region, created_by=user.id)
     batch.job_id = job.id
@@ -143,7 +154,7 @@ def start_comparison():  # noqa: ANN201
                                   filename=upload.filename, stream=upload.stream, actor=user)
     except TableError as exc:
         session.rollback()
-        flash(str(exc), "error")
+        flash(wording.in_language(str(exc)), "error")
         return redirect(url_for("console.jobs"))
     session.commit()
     flash(t("jobs.queued", id=batch.job_id), "ok")

@@ -14,7 +14,7 @@ from .models import AuditEntry
 
 ACTIONS = (
     "login", "login.failed", "logout", "user.create", "user.update", "user.regions", "user.unlock",
-    "user.password", "region.import",
+    "user.password", "token.issue", "token.revoke", "region.import",
     "household.create", "household.version", "household.conflict", "assessment.create",
     "case.open", "case.transition", "case.objection", "comparison.import", "warning.decision",
     "job.enqueue", "export", "policy.set", "policy.remove",

@@ -28,3 +28,19 @@ document.querySelectorAll("form[data-region-picker]").forEach(function (form) {
     }
   });
 });
+/* Long region lists outside the pickers (the user form): a search box filters the options by name. */
+document.querySelectorAll("select[data-searchable]").forEach(function (select) {
+  if (select.options.length <= 15) { return; }
+  var box = document.createElement("input");
+  box.type = "search";
+  box.className = "option-search";
+  box.placeholder = select.getAttribute("aria-label") || "";
+  box.setAttribute("aria-label", box.placeholder);
+  box.addEventListener("input", function () {
+    var text = box.value.trim();
+    Array.prototype.forEach.call(select.options, function (option) {
+      option.hidden = !!text && option.value !== "" && option.text.indexOf(text) === -1;
+    });
+  });
+  select.parentNode.insertBefore(box, select);
+});

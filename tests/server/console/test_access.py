@@ -167,3 +167,31 @@ def test_error_pages_are_html_with_their_status(as_user, app, monkeypatch):
     response = b.get("/console/dashboard")
     assert response.status_code == 500 and "服务器内部错误" in response.get_data(as_text=True)
     assert "150121198003150017" not in response.get_data(as_text=True)
+
+
+def test_unknown_console_urls_get_a_chinese_page_and_the_api_keeps_json(app, as_user):
+    client = app.test_client()
+    response = client.get("/console/no-such-page")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    body = response.data.decode()
+    assert "未找到" in body and "无法显示此页面" in body and 'lang="zh-CN"' in body
+    assert "English" not in body.split("<main")[1] if "<main" in body else True
+    logged_in = as_user("county").get("/console/households/99999/nothing")
+    assert logged_in.status_code == 404 and "未找到" in logged_in.data.decode()
+    english = client.get("/console/no-such-page?lang=en")
+    assert "Not found" in english.data.decode()
+    api = client.get("/api/v1/no-such-thing")
+    assert api.status_code == 404 and api.is_json
+    method = client.delete("/console/login")
+    assert method.status_code == 405 and method.mimetype == "text/html"
+
+
+def test_favicon_is_a_local_static_file(app, browser):
+    client = app.test_client()
+    page = browser.page("/console/login")
+    from urllib.parse import unquote
+    href = page.xpath("//link[@rel='icon']/@href")[0]
+    assert href.startswith("data:image/svg+xml,") and unquote(href).count("<svg") == 1   # inline: no request
+    location = client.get("/favicon.ico").headers["Location"]          # browsers asking on their own
+    icon = client.get(location)
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data

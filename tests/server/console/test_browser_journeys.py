@@ -89,6 +89,7 @@ def test_township_and_village(tabs, register, viewport):  # noqa: ANN001, F811
     page = township.visit("/console/households?q=13900000002")
     assert _rows(page) == ["张志强"]
     township.visit(f"/console/households/{register['李春梅'].id}", "household")
+    assert township.english() == [], " ".join(township.english())   # the household page too: findings, sources, audit log
 
     village = tabs(viewport, "village")
     village.login("village", PASSWORD)
@@ -98,6 +99,7 @@ def test_township_and_village(tabs, register, viewport):  # noqa: ANN001, F811
     assert page.locator("select[name=area]").count() == 0      # a village has nothing below to pick
     village.visit("/console/dashboard", "dashboard")
     village.visit(f"/console/households/{register['王大山'].id}", "household")
+    assert village.english() == []
 
 
 @VIEWPORTS

@@ -70,7 +70,7 @@ def test_household_page_shows_assessment_findings_badges_and_picture(as_user, ho
     assert rule_ids == [f["rule_id"] for f in result["findings"]]
     cat = next(r for r in findings if r.xpath("td[1]")[0].text == "CAT-02")
     assert "边缘易致贫户" in cat.text_content()
-    assert "002" in cat.xpath("td[4]")[0].text                       # the source
+    assert "《内蒙古自治区健全防止返贫动态监测和帮扶机制工作方案》" in cat.xpath("td[4]")[0].text   # the source, cited
     badges = page.xpath("//li[contains(@class, 'guarantee')]")
     assert len(badges) == 4 and all("met" in b.get("class").split() for b in badges)
     assert len(page.xpath("//figure[@class='score']/*[local-name()='svg']")) == 2
@@ -152,3 +152,29 @@ def test_audit_trail_on_the_page(as_user, households, db_session):
     actions = [r.xpath("td[3]")[0].text for r in page.xpath("//section[@id='audit']//tbody/tr")]
     assert actions == ["建档", "评估"]
     assert h.current_version.record["head_id_number"] not in page.xpath("//section[@id='audit']")[0].text_content()
+
+
+def test_findings_cite_sources_as_people_do_and_the_policy_line_is_plain(as_user, households):
+    """§4: 依据 names the policy text (《…工作方案》), not developer notes; the policy line reads
+    "内蒙古自治区 2021 年 监测标准 6,000 元" instead of a region code and a hash."""
+    h = households.add(region="150121100201", head="王大山", score=True)
+    households.session.commit()
+    page = as_user("county").page(f"/console/households/{h.id}")
+    sources = " ".join(td.text_content() for td in page.xpath("//table[contains(@class,'findings')]//td[contains(@class,'source')]"))
+    assert sources and "domain.md" not in sources and "Gzuwkj" not in sources
+    assert "《内蒙古自治区健全防止返贫动态监测和帮扶机制工作方案》" in sources or "规定" in sources
+    policy = page.xpath("//p[contains(@class,'policy')]")[0].text_content()
+    assert "内蒙古自治区 2021 年 监测标准 6,000 元" in policy, policy
+    assert "domain.md" not in policy and "150121" not in policy
+
+
+def test_citations_of_rule_sources():
+    from scoring.rules import RULES
+    from server.citations import cite
+    assert cite("GB 11643-1999; Gzuwkj 1_12_002, 4_01_003 (domain.md §8.4)") == [
+        "《公民身份号码》（GB 11643—1999）", "全国防返贫监测信息系统数据校验规则（1_12_002、4_01_003）"]
+    assert cite("002 (five kinds; domain.md §4.3)") == ["《内蒙古自治区健全防止返贫动态监测和帮扶机制工作方案》（2021年）"]
+    assert cite('000: 「村两委」') == ["宁夏回族自治区贺兰县防止返贫监测和帮扶工作方案（2020年）", "原文「村两委」"]
+    for rule in RULES.values():                       # every rule cites something readable, in Chinese
+        for citation in cite(rule.source):
+            assert "domain.md" not in citation and "Gzuwkj" not in citation

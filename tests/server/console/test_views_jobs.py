@@ -127,3 +127,36 @@ def test_county_uploads_a_department_file_and_the_job_finds_the_member(app, as_u
     t = as_user("township")
     assert not t.page("/console/jobs").xpath("//form[@enctype='multipart/form-data']")
     assert t.post("/console/jobs/comparison", {"region_code": "150121100000", "source": "vehicles"}).status_code == 403
+
+
+def test_jobs_exports_warnings_and_audit_read_in_chinese(app, as_user, households, db_session):
+    """§4: no internal codes or English on these pages: job info "done" → 已完成, a failed job's
+    exception text is not shown, export contents by their label, warning sources and their details
+    by name, the audit log without JSON or English keys."""
+    import io
+
+    h = households.add(region="150121100201", head="王大山")
+    id_number = h.current_version.record["head_id_number"]
+    db_session.add(Job(kind="rescore", params={}, state="failed", region_code="150121000000", done=0, total=1,
+                       error="KeyError: 'income_total'\nTraceback ...", created_by=None))
+    db_session.commit()
+    b = as_user("county")
+    b.post("/console/jobs/exports", {"region_code": "150121000000", "spec_choice": "national:monitoring_persons"})
+    content = f"号牌号码,车辆类型,所有人,身份证号码,初次登记日期\n蒙A00001,小型轿车,王大山,{id_number},2024-05-01\n"
+    b.client.post("/console/jobs/comparison", data={
+        "csrf_token": b.csrf, "region_code": "150121000000", "source": "vehicles",
+        "file": (io.BytesIO(content.encode("utf-8")), "cars.csv")}, content_type="multipart/form-data")
+    assert run_pending(app) == 2
+    page = b.page("/console/jobs")
+    jobs_text = page.xpath("//tr[contains(@class,'job-')]")
+    text = " ".join(r.text_content() for r in jobs_text)
+    assert "已完成" in text and "done" not in text and "matches" not in text
+    assert "KeyError" not in text and "服务器日志" in text
+    assert "土默特左旗" in text
+    batches = page.text_content()
+    assert "monitoring_persons" not in batches
+    household = b.page(f"/console/households/{h.id}")
+    warnings = household.xpath("//section[@id='warnings']")[0].text_content()
+    assert "车辆登记" in warnings and "vehicles" not in warnings and "号牌号码：蒙A00001" in warnings
+    audit_text = household.xpath("//table[.//td]")[-1].text_content()
+    assert "{" not in audit_text and '"' not in audit_text
