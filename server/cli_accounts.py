@@ -221,12 +221,20 @@ def tokens_list(data_dir: str | None) -> None:
 
 @tokens.command("revoke")
 @click.argument("token_id", type=int)
+@click.option("--reason", default="", help="Why (e.g. 手机遗失 a lost phone); kept in the audit log.")
 @data_dir_option
-def tokens_revoke(token_id: int, data_dir: str | None) -> None:
+def tokens_revoke(token_id: int, reason: str, data_dir: str | None) -> None:
+    """Revoke a device token at once (audited as the console's revoke is)."""
     app = make_app(data_dir)
     try:
         with session_scope(app) as session:
-            revoke_token(session, token_id)
+            row = session.get(AppToken, token_id)
+            was_active = row is not None and row.revoked_at is None
+            row = revoke_token(session, token_id)
+            if was_active:
+                audit.record(session, "token.revoke", entity_type="app_token", entity_id=row.id,
+                             before={"active": True},
+                             after={"active": False, "user": row.user.username, "via": "cli", "reason": reason[:500]})
         click.echo(f"已撤销 revoked token {token_id}")
     except AccountError as exc:
         _fail(exc)

@@ -96,8 +96,15 @@ def test_collect_config_and_tokens(cli_runner, world, client, db_session):
     assert listed.count("\tactive\t") == 2 and "collect-config cadre1" in listed  # fixture token + this one
     db_session.rollback()
     newest = max(db_session.scalars(select(AppToken)), key=lambda t: t.id)
-    assert cli_runner("tokens", "revoke", str(newest.id)).exit_code == 0
+    assert cli_runner("tokens", "revoke", str(newest.id), "--reason", "手机遗失").exit_code == 0
     assert client.get(f"/v1/key/{token}/projects/{world.project.id}/formList", headers=OR).status_code == 403
+    from server.register.audit import AuditEntry
+    db_session.rollback()
+    [entry] = db_session.scalars(select(AuditEntry).where(AuditEntry.action == "token.revoke")).all()
+    assert entry.entity_id == str(newest.id) and entry.after["via"] == "cli" and entry.after["reason"] == "手机遗失"
+    assert cli_runner("tokens", "revoke", str(newest.id)).exit_code == 0   # again: nothing new to audit
+    db_session.rollback()
+    assert len(db_session.scalars(select(AuditEntry).where(AuditEntry.action == "token.revoke")).all()) == 1
     assert cli_runner("collect-config", "nobody", "--json").exit_code != 0
     admin = cli_runner("collect-config", world.admin, "--json", "--url", "http://x")
     assert admin.exit_code != 0 and "--project" in admin.output  # admins see every project: must choose
