@@ -88,6 +88,9 @@ class BackendCpu:
     def __init__(self, engine) -> None:  # noqa: ANN001
         from sqlalchemy import event
         self.pids: set[int] = set()
+        # create_app may already have pooled a connection (the shared secret key is read from the
+        # database): start from an empty pool so every connection used from here on is seen.
+        engine.dispose()
 
         @event.listens_for(engine, "connect")
         def _pid(dbapi_conn, _record) -> None:  # noqa: ANN001
