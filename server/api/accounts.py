@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
-from server.db import get_session
+from server.db import begin_write, get_session
 from server.models import Region, User
 from server.register import audit
 from server.register.scope import region_condition
@@ -25,6 +25,7 @@ def login():
 
     data = load(LoginIn(), request.get_json(silent=True))
     session = get_session()
+    begin_write(session)   # SQLite: the write lock before the reads that decide the writes (no upgrade failure)
     lock = throttle.locked(session, data["username"])
     if lock is not None:
         raise problem(429, "auth.locked", lock.message(), headers=[("Retry-After", str(lock.retry_after))])
@@ -83,6 +84,7 @@ def change_password():
 
     data = load(PasswordChangeIn(), request.get_json(silent=True))
     session = get_session()
+    begin_write(session)   # SQLite: the write lock before the reads that decide the writes
     user = current_user()
     lock = throttle.locked(session, user.username)
     if lock is not None:

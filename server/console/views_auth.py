@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from server.api.auth import end_cookie_session, start_cookie_session
 from server.auth import throttle
-from server.db import get_session
+from server.db import begin_write, get_session
 from server.models import User
 from server.register import audit
 
@@ -31,6 +31,7 @@ def login():  # noqa: ANN201
     username = (request.form.get("username") or "").strip()[:64]
     password = request.form.get("password") or ""
     session = get_session()
+    begin_write(session)   # SQLite: the write lock before the reads that decide the writes (no upgrade failure)
     lock = throttle.locked(session, username)
     if lock is not None:
         response = render_template("console/login.html", next=target, error=t("login.locked", minutes=lock.minutes),
