@@ -99,3 +99,12 @@ def safe_next(target: str | None, default: str) -> str:
     if parts.scheme or parts.netloc or not parts.path.startswith("/console") or target.startswith("//"):
         return default
     return target
+
+
+def get_or_404(session, model, key):  # noqa: ANN001, ANN201
+    """The row of ``model`` with primary key ``key``, or the console's 404 page."""
+    from flask import abort
+    row = session.get(model, key)
+    if row is None:
+        abort(404)
+    return row

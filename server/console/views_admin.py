@@ -3,7 +3,7 @@ The services are ``server.accounts`` and ``server.publishing``; county staff may
 bound inside their county (as ``GET /api/v1/users``)."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from server.db import get_session
@@ -107,9 +107,7 @@ def add_user():  # noqa: ANN201
 @access.login_required("admin")
 def disable_user(user_id: int):  # noqa: ANN201
     session = get_session()
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
+    target = access.get_or_404(session, User, user_id)
     me = access.console_user()
     if target.id == me.id:
         flash(t("users.self"), "error")
@@ -134,9 +132,7 @@ def enable_user(user_id: int):  # noqa: ANN201
     """Re-enable a disabled user; audited. Their old sessions stay ended, and their device tokens are
     revoked unless the admin ticks "keep" (a phone taken from a collector must not come back to life)."""
     session = get_session()
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
+    target = access.get_or_404(session, User, user_id)
     if target.active:
         flash(t("users.not_disabled", username=target.username), "error")
         return redirect(url_for("console.users"))
@@ -163,9 +159,7 @@ def unlock_user(user_id: int):  # noqa: ANN201
     from server.auth import throttle
 
     session = get_session()
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
+    target = access.get_or_404(session, User, user_id)
     address = (request.form.get("address") or "").strip()[:128] or None
     done = throttle.unlock(session, username=target.username, address=address)
     audit.record(session, "user.unlock", actor=access.console_user(), entity_type="user", entity_id=target.id,
@@ -201,9 +195,7 @@ def reset_user_password(user_id: int):  # noqa: ANN201
     from server.auth.passwords import generate_password
 
     session = get_session()
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
+    target = access.get_or_404(session, User, user_id)
     password = generate_password()
     set_password(current_app, target, password, must_change=True)
     audit.record(session, "user.password", actor=access.console_user(), entity_type="user", entity_id=target.id,
@@ -222,9 +214,7 @@ def bind_user_regions(user_id: int):  # noqa: ANN201
     from server.accounts import AccountError, bind_regions
 
     session = get_session()
-    target = session.get(User, user_id)
-    if target is None:
-        abort(404)
+    target = access.get_or_404(session, User, user_id)
     codes = list(dict.fromkeys(_codes(request.form.get("region_codes", ""))
                                + [c for c in request.form.getlist("region_pick") if c]))
     if target.role != "admin" and not codes:
@@ -260,9 +250,7 @@ def set_form_state(form_id: int):  # noqa: ANN201
     from server.publishing import PublishError, set_state
 
     session = get_session()
-    form = session.get(Form, form_id)
-    if form is None:
-        abort(404)
+    form = access.get_or_404(session, Form, form_id)
     state = request.form.get("state", "")
     try:
         set_state(form, state)

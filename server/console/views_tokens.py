@@ -96,9 +96,7 @@ def revoke_device_token(token_id: int):  # noqa: ANN201
     from server.accounts import revoke_token
 
     session = get_session()
-    row = session.get(AppToken, token_id)
-    if row is None:
-        abort(404)
+    row = access.get_or_404(session, AppToken, token_id)
     reason = (request.form.get("reason") or "").strip()[:500]
     if request.form.get("confirm") != "1" or not reason:      # a negative action: confirmed, with a reason
         flash(t("tokens.revoke_confirm_needed"), "error")
